@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+"""Time the fused Triton SS2D scan against mamba-ssm + PyTorch cross-scan/merge and our `torch` backend.
+
+Shapes are those of the three models on 256x256 inputs (VM-UNet stages 1-4, ResMamba-ULite's SplitVSS stages, and
+LightM-UNet's 1-direction Mamba layers). Forward and forward+backward, CUDA events, warm-up, median of repeats.
+Prints a table with the forward memory floor (fewest bytes moved / measured copy bandwidth) and writes a CSV.
+
+    python benchmarks/bench_ss2d.py --out benchmarks/results/ss2d_h100.csv
+    python benchmarks/bench_ss2d.py --only vmunet --sweep      # also try kernel tile sizes
+
+Columns for mamba-ssm are left empty (with a note) when it does not import.
+"""
+from __future__ import annotations
+import argparse, csv, io, math, statistics, sys
+
+import torch
+
+from medsegmamba import kernels, ops
+from medsegmamba.core import atomic_write_text, optional_import, package_info
+
+K = 4       # SS2D directions (VMamba v0)
+N = 16      # d_state in all three models
+
+
+def shapes(lightm_batch:int, resmamba_batch:int, vmunet_batch:int):
+    "(model, stage, directions, batch, d_inner, H, W) for the three models at 256x256."
+    out = []
+    # VM-UNet (JCruan519/VM-UNet vmunet.py: dims 96, 192, 384, 768 at 1/4 .. 1/32; expand 2 -> d_inner 2*dim)
+    for s, (hw, d) in enumerate(zip((64, 32, 16, 8), (192, 384, 768, 1536)), 1):
+        out.append(("vmunet", s, K, vmunet_batch, d, hw, hw))
+    # ResMamba-ULite SplitVSS: SS2D(d_model=C/4) on 4 weight-shared chunks -> batch 4*B; encoder C = 16..256 at
+    # 256..16 (reference-spec section 1.1: d_model 4, 8, 16, 32, 64; expand 2)
+    for s, (hw, dm) in enumerate(zip((256, 128, 64, 32, 16), (4, 8, 16, 32, 64)), 1):
+        out.append(("resmamba_ulite", s, K, 4 * resmamba_batch, 2 * dm, hw, hw))
+    # LightM-UNet: mamba_ssm.Mamba(d_model=C, expand 2), one raster scan; C = 32..256 at 1/1 .. 1/8 (spec section 2.1)
+    for s, (hw, c) in enumerate(zip((256, 128, 64, 32), (32, 64, 128, 256)), 1):
+        out.append(("lightm_unet", s, 1, lightm_batch, 2 * c, hw, hw))
+    return out
+
+
+def cuda_time(fn, warmup:int, reps:int) -> float:
+    "Median milliseconds of `fn()` over `reps` runs after `warmup` runs (CUDA events); fewer reps for slow calls."
+    for _ in range(warmup): fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record(); fn(); b.record(); torch.cuda.synchronize()
+        times.append(a.elapsed_time(b))
+        if sum(times) > 3000: break  # a slow method: stop after ~3 s
+    return statistics.median(times)
+
+
+def copy_bandwidth(dev) -> float:
+    "Measured device-to-device copy bandwidth in bytes/ms (read + write of 1 GiB)."
+    x = torch.empty(2**28, device=dev, dtype=torch.float32); y = torch.empty_like(x)
+    ms = cuda_time(lambda: y.copy_(x), 3, 20)
+    return 2 * x.numel() * 4 / ms
+
+
+def ss2d_inputs(Bsz, Dm, H, W, dtype, dev, seed=0):
+    "SS2D scan inputs in spatial order, initialised like VMamba (A = -(1..N), dt bias = inv-softplus of dt in [1e-3, 0.1])."
+    g = torch.Generator(device=dev).manual_seed(seed)
+    L = H * W
+    r = lambda *s: torch.randn(*s, device=dev, generator=g)
+    dt0 = torch.exp(torch.rand(K * Dm, device=dev, generator=g) * (math.log(0.1) - math.log(1e-3)) + math.log(1e-3))
+    return dict(u=r(Bsz, Dm, L).to(dtype), delta=(0.1 * r(Bsz, K, Dm, L)).to(dtype),
+                A=-torch.arange(1, N + 1, device=dev, dtype=torch.float32).repeat(K * Dm, 1),
+                B=r(Bsz, K, N, L).to(dtype), C=r(Bsz, K, N, L).to(dtype), D=torch.ones(K * Dm, device=dev),
+                delta_bias=dt0 + torch.log(-torch.expm1(-dt0)), H=H, W=W)
+
+
+def authors_ss2d(sel, u, dts, A, Bs, Cs, D, delta_bias, H, W):
+    """VM-UNet's SS2D.forward_corev0 around mamba-ssm's selective_scan_fn (JCruan519/VM-UNet
+    models/vmunet/vmamba.py): cross-scan copies of u, one (B, 4*D, L) scan, flips/transposes back, sum.
+    `dts`, `Bs`, `Cs` are already in scan order there (x_proj runs on the cross-scanned copies)."""
+    Bsz, Dm, L = u.shape
+    x_hwwh = torch.stack([u, u.view(Bsz, Dm, H, W).transpose(2, 3).contiguous().view(Bsz, Dm, L)], 1)
+    xs = torch.cat([x_hwwh, torch.flip(x_hwwh, dims=[-1])], 1).view(Bsz, -1, L)
+    out = sel(xs, dts, A, Bs, Cs, D, None, delta_bias, True).view(Bsz, K, -1, L)
+    inv = torch.flip(out[:, 2:4], dims=[-1]).view(Bsz, 2, -1, L)
+    wh = out[:, 1].view(Bsz, -1, W, H).transpose(2, 3).contiguous().view(Bsz, -1, L)
+    invwh = inv[:, 1].view(Bsz, -1, W, H).transpose(2, 3).contiguous().view(Bsz, -1, L)
+    return out[:, 0] + inv[:, 0] + wh + invwh
+
+
+def to_scan_order(a):
+    "dts (B, 4*D, L), Bs, Cs (B, 4, N, L) in each direction's scan order, as the authors' x_proj produces them."
+    H, W = a["H"], a["W"]
+    dts = torch.stack([ops.to_direction(a["delta"][:, k], k, H, W) for k in range(K)], 1).flatten(1, 2).contiguous()
+    Bs = torch.stack([ops.to_direction(a["B"][:, k], k, H, W) for k in range(K)], 1).contiguous()
+    Cs = torch.stack([ops.to_direction(a["C"][:, k], k, H, W) for k in range(K)], 1).contiguous()
+    return dict(u=a["u"], dts=dts, A=a["A"], Bs=Bs, Cs=Cs, D=a["D"], delta_bias=a["delta_bias"], H=H, W=W)
+
+
+def scan_inputs(Bsz, Din, L, dtype, dev, seed=0):
+    "1-direction Mamba scan inputs (with gate z and D), mamba-ssm Mamba's init ranges."
+    g = torch.Generator(device=dev).manual_seed(seed)
+    r = lambda *s: torch.randn(*s, device=dev, generator=g)
+    return dict(u=r(Bsz, Din, L).to(dtype), delta=(0.1 * r(Bsz, Din, L)).to(dtype),
+                A=-torch.arange(1, N + 1, device=dev, dtype=torch.float32).repeat(Din, 1),
+                B=r(Bsz, N, L).to(dtype), C=r(Bsz, N, L).to(dtype), D=torch.ones(Din, device=dev),
+                z=r(Bsz, Din, L).to(dtype), delta_bias=torch.full((Din,), -4.0, device=dev), delta_softplus=True)
+
+
+def runner(fn, args:dict, backward:bool):
+    "A closure running fn(**args) (and a backward with a fixed dy when `backward`)."
+    if not backward:
+        def go():
+            with torch.no_grad(): fn(**args)
+        return go
+    leaves = {k: (v.detach().requires_grad_(True) if torch.is_tensor(v) and v.is_floating_point() else v)
+              for k, v in args.items()}
+    y = fn(**leaves); dy = torch.randn_like(y); del y
+    def go():
+        for v in leaves.values():
+            if torch.is_tensor(v): v.grad = None
+        fn(**leaves).backward(dy)
+    return go
+
+
+def floor_bytes(model_dirs, Bsz, Dm, L, s, backward:bool) -> int:
+    "Fewest bytes a scan must move: read inputs once, write outputs once (elements of size s, params ignored)."
+    if model_dirs == K:   # u (B,D,L), delta (B,4,D,L), B, C (B,4,N,L) -> y (B,D,L)
+        ins = Bsz * Dm * L + Bsz * K * Dm * L + 2 * Bsz * K * N * L
+        outs = Bsz * Dm * L
+    else:                 # u, delta, z (B,D,L), B, C (B,N,L) -> out (B,D,L)
+        ins, outs = 3 * Bsz * Dm * L + 2 * Bsz * N * L, Bsz * Dm * L
+    fwd = (ins + outs) * s
+    # backward: read the inputs and dy, write a gradient per input
+    return fwd + (ins + outs + ins) * s if backward else fwd
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="benchmarks/results/ss2d.csv", help="CSV to write")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--vmunet-batch", type=int, default=32)
+    p.add_argument("--resmamba-batch", type=int, default=8, help="images per batch (SS2D sees 4x: the 4 chunks)")
+    p.add_argument("--lightm-batch", type=int, default=8)
+    p.add_argument("--only", nargs="*", default=None, help="models to run: vmunet resmamba_ulite lightm_unet")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--no-torch", action="store_true", help="skip our `torch` backend column (slow at big shapes)")
+    p.add_argument("--sweep", action="store_true", help="also time Triton tile sizes (block_d x chunk) per shape, fwd")
+    a = p.parse_args(argv)
+    if not torch.cuda.is_available(): sys.exit("bench_ss2d.py needs a CUDA GPU (the Triton and mamba-ssm kernels are CUDA-only)")
+    if not kernels.HAS_TRITON: sys.exit("bench_ss2d.py needs triton: pip install triton")
+    dev, dtype = torch.device("cuda"), getattr(torch, a.dtype)
+    s = torch.finfo(dtype).bits // 8
+    sif = optional_import("mamba_ssm.ops.selective_scan_interface")
+    sel = getattr(sif, "selective_scan_fn", None)
+    info = package_info()
+    print(f"# {info['gpu']} | torch {info['torch']} | triton {info['triton']} | mamba_ssm {info['mamba_ssm']} | {a.dtype}")
+    if sel is None: print("# mamba_ssm not importable: its columns are skipped (pip install mamba-ssm causal-conv1d)")
+    bw = copy_bandwidth(dev)
+    print(f"# measured copy bandwidth: {bw / 1e6:.0f} GB/s")
+    rows = []
+    for model, stage, dirs, Bsz, Dm, H, W in shapes(a.lightm_batch, a.resmamba_batch, a.vmunet_batch):
+        if a.only and model not in a.only: continue
+        L = H * W
+        if dirs == K:
+            x = ss2d_inputs(Bsz, Dm, H, W, dtype, dev)
+            methods = {"triton": (kernels.ss2d_scan_triton, x)}
+            if sel is not None: methods["mamba_ssm"] = (lambda **k: authors_ss2d(sel, **k), to_scan_order(x))
+            if not a.no_torch: methods["torch"] = (lambda **k: ops.ss2d_scan(**k, backend="torch"), x)
+        else:
+            x = scan_inputs(Bsz, Dm, L, dtype, dev)
+            methods = {"triton": (kernels.selective_scan_triton, x)}
+            if sel is not None: methods["mamba_ssm"] = (sel, x)
+            if not a.no_torch: methods["torch"] = (lambda **k: ops.selective_scan(**k, backend="torch"), x)
+        for backward in (False, True):
+            mode = "fwd+bwd" if backward else "fwd"
+            floor = floor_bytes(dirs, Bsz, Dm, L, s, backward) / bw
+            res = {}
+            for name, (fn, args) in methods.items():
+                try:
+                    res[name] = cuda_time(runner(fn, args, backward), a.warmup, a.reps)
+                except torch.cuda.OutOfMemoryError:
+                    res[name] = float("nan"); print(f"  {model} {stage} {name} {mode}: out of memory")
+                torch.cuda.empty_cache()
+            ms_ref = res.get("mamba_ssm")
+            for name, ms in res.items():
+                rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
+                                 d_state=N, dtype=a.dtype, mode=mode, method=name, ms=round(ms, 4),
+                                 floor_ms=round(floor, 4), x_floor=round(ms / floor, 2),
+                                 speedup_vs_mamba_ssm=round(ms_ref / ms, 2) if ms_ref else ""))
+            cols = "  ".join(f"{n} {res[n]:8.3f}" for n in res)
+            sp = f"  triton speed-up {ms_ref / res['triton']:.2f}x" if ms_ref else ""
+            print(f"{model:15s} s{stage} B{Bsz:<3d} D{Dm:<5d} {H}x{W:<4d} {mode:8s} floor {floor:7.3f}  {cols}{sp}")
+        if a.sweep and dirs == K:
+            fn, args = methods["triton"]
+            best = []
+            for bd in (1, 2, 4, 8, 16, 32):
+                for ch in (16, 32, 64, 128):
+                    try: ms = cuda_time(runner(lambda **k: fn(**k, block_d=bd, chunk=ch), args, False), 2, 10)
+                    except Exception as e: print(f"  sweep block_d={bd} chunk={ch}: {type(e).__name__}: {e}"); continue
+                    best.append((ms, bd, ch))
+                    rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
+                                     d_state=N, dtype=a.dtype, mode="fwd", method=f"triton[bd={bd},chunk={ch}]",
+                                     ms=round(ms, 4), floor_ms="", x_floor="", speedup_vs_mamba_ssm=""))
+            best.sort()
+            print("  sweep best (ms, block_d, chunk):", best[:3])
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["model"]); w.writeheader(); w.writerows(rows)
+    atomic_write_text(buf.getvalue(), a.out)
+    print(f"# wrote {a.out} ({len(rows)} rows)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Triton kernels (medsegmamba.kernels) against ops' `ref` backends: on CPU under TRITON_INTERPRET=1 (tiny sizes),
+on CUDA at real sizes (and against mamba-ssm when it is installed)."""
+import os
+
+import pytest
+import torch
+
+# Triton reads TRITON_INTERPRET when the kernels are decorated, i.e. when medsegmamba.kernels is first imported.
+if not torch.cuda.is_available(): os.environ.setdefault("TRITON_INTERPRET", "1")
+
+triton = pytest.importorskip("triton", reason="triton is not installed: the Triton kernel tests need it")
+from medsegmamba import kernels, ops  # noqa: E402
+
+CUDA = torch.cuda.is_available()
+if not CUDA and not kernels._interpreting():
+    pytest.skip("no CUDA and medsegmamba.kernels was imported before TRITON_INTERPRET=1 was set; "
+                "run this file on its own: pytest tests/test_kernels.py", allow_module_level=True)
+DEV = "cuda" if CUDA else "cpu"
+
+
+def _inputs(seed=0, dtype=torch.float32, **shape):
+    "ops.make_scan_inputs on DEV, detached leaves that require grad."
+    a = ops.make_scan_inputs(dtype=dtype, device=DEV, seed=seed, requires_grad=False, **shape)
+    return {k: (v.requires_grad_(True) if torch.is_tensor(v) else v) for k, v in a.items()}
+
+
+def _grads(fn, args, seed=1):
+    "Gradients of sum(out * w) w.r.t. every tensor argument (w fixed, drawn in float32)."
+    out = fn(**args)
+    out = out[0] if isinstance(out, tuple) else out
+    w = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed)).to(out)
+    names = [k for k, v in args.items() if torch.is_tensor(v)]
+    return out, dict(zip(names, torch.autograd.grad((out * w).sum(), [args[n] for n in names])))
+
+
+def _close(a, b, tol):
+    "Max abs error relative to b's scale."
+    a, b = a.detach().double(), b.detach().double()
+    err = float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+    assert err < tol, f"relative error {err:.2e} >= {tol:.0e}"
+
+
+SCAN_SHAPES = ([dict(batch=2, dim=4, seqlen=21, d_state=4, groups=g) for g in (None, 2, 0)] if not CUDA else
+               [dict(batch=2, dim=64, seqlen=L, d_state=16, groups=g) for L in (100, 1031) for g in (None, 2, 0)])
+
+
+@pytest.mark.parametrize("shape", SCAN_SHAPES, ids=lambda s: f"L{s['seqlen']}-g{s['groups']}")
+def test_selective_scan_matches_ref(shape):
+    args = _inputs(dtype=torch.float32, **shape)
+    ref_args = {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()}
+    kw = dict(block_d=2, chunk=8) if not CUDA else {}
+    out, g = _grads(lambda **a: kernels.selective_scan_triton(**a, **kw), args)
+    ref, gr = _grads(ops.SCAN_BACKENDS.get("ref"), ref_args)
+    _close(out, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+
+
+def test_last_state_and_bf16():
+    shape = SCAN_SHAPES[1]
+    args = _inputs(**shape)
+    out, last = kernels.selective_scan_triton(**args, return_last_state=True)
+    ref, ref_last = ops.SCAN_BACKENDS.get("ref")(**args, return_last_state=True)
+    _close(out, ref, 1e-4); _close(last, ref_last, 1e-4)
+    b16 = {k: (v.detach().to(torch.bfloat16) if torch.is_tensor(v) and k in ("u", "delta", "B", "C", "z") else v)
+           for k, v in args.items()}
+    out16 = kernels.selective_scan_triton(**b16)
+    assert out16.dtype == torch.bfloat16
+    ref16 = ops.SCAN_BACKENDS.get("ref")(**{k: (v.float() if torch.is_tensor(v) else v) for k, v in b16.items()})
+    _close(out16.float(), ref16, 2e-2)
+
+
+def _ss2d_inputs(Bsz, Dm, N, H, W, dtype=torch.float32, seed=0):
+    "SS2D arguments with u a (B, D, L) view of an NHWC map (as SS2D produces it)."
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g)
+    L = H * W
+    a = dict(u=r(Bsz, H, W, Dm).view(Bsz, L, Dm).transpose(1, 2), delta=0.5 * r(Bsz, 4, Dm, L) - 1,
+             A=-torch.exp(r(4 * Dm, N).clamp(-1, 1)), B=r(Bsz, 4, N, L), C=r(Bsz, 4, N, L), D=r(4 * Dm),
+             delta_bias=0.1 * r(4 * Dm))
+    a = {k: v.to(device=DEV, dtype=dtype if k in ("u", "delta", "B", "C") else torch.float32).requires_grad_(True)
+         for k, v in a.items()}
+    return {**a, "H": H, "W": W}
+
+
+SS2D_SHAPES = [(2, 4, 4, 3, 5)] if not CUDA else [(2, 32, 16, 13, 17), (4, 8, 16, 64, 64)]
+
+
+@pytest.mark.parametrize("shape", SS2D_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_ss2d_matches_ref(shape):
+    args = _ss2d_inputs(*shape)
+    ref_args = {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()}
+    kw = dict(block_d=2, chunk=8) if not CUDA else {}
+    y, g = _grads(lambda **a: kernels.ss2d_scan_triton(**a, **kw), args)
+    ref_fn = ops.SS2D_SCAN_BACKENDS.get("ref" if not CUDA or shape[3] * shape[4] < 2000 else "torch")
+    ref, gr = _grads(ref_fn, ref_args)
+    _close(y, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+
+
+def test_registered_cuda_only():
+    kernels.register_backends()
+    for reg, fn in ((ops.SCAN_BACKENDS, kernels.selective_scan_triton), (ops.SS2D_SCAN_BACKENDS, kernels.ss2d_scan_triton)):
+        assert reg.get("triton") is fn and reg.meta("triton")["devices"] == ("cuda",)
+
+
+@pytest.mark.skipif(not CUDA, reason="needs CUDA")
+def test_ss2d_backend_via_ops():
+    args = _ss2d_inputs(2, 16, 16, 32, 32)
+    y = ops.ss2d_scan(**args, backend="triton")
+    _close(y, ops.ss2d_scan(**args, backend="torch"), 1e-4)
+
+
+@pytest.mark.skipif(not CUDA or ops.optional_import("mamba_ssm.ops.selective_scan_interface") is None,
+                    reason="needs CUDA and mamba-ssm")
+def test_matches_mamba_ssm():
+    args = _inputs(batch=2, dim=64, seqlen=1031, d_state=16, groups=2)
+    out, g = _grads(kernels.selective_scan_triton, args)
+    ms = {k: (v.detach().clone().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()}
+    ref, gr = _grads(ops.SCAN_BACKENDS.get("mamba_ssm"), ms)
+    _close(out, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3)
+
+
+def test_cpu_without_interpreter_is_refused():
+    if kernels._interpreting(): pytest.skip("the interpreter accepts CPU tensors")
+    args = _inputs(**SCAN_SHAPES[0])
+    with pytest.raises(RuntimeError, match="need CUDA tensors"):
+        kernels.selective_scan_triton(**{k: (v.cpu() if torch.is_tensor(v) else v) for k, v in args.items()})
