@@ -193,9 +193,9 @@ def test_multiclass_volume_metrics_matches_loop():
                              else (1, 0) if p.any() else (0, 0))
     out = m.compute()
     for c in range(1, C):
-        assert abs(out[f"dsc/{c}"] - ref[:, c - 1, 0].mean()) < 1e-6
-        assert abs(out[f"hd95/{c}"] - ref[:, c - 1, 1].mean()) < 1e-6
-    assert abs(out["dsc/mean"] - ref[..., 0].mean()) < 1e-6
+        assert abs(out[f"per_volume/dsc/{c}"] - ref[:, c - 1, 0].mean()) < 1e-6
+        assert abs(out[f"per_volume/hd95/{c}"] - ref[:, c - 1, 1].mean()) < 1e-6
+    assert abs(out["per_volume/dsc"] - ref[..., 0].mean()) < 1e-6
 
 # ---------------------------------------------------------------------------------------------------------------
 # losses

@@ -94,6 +94,9 @@ def test_ddp_gloo_matches_single_process(tmp_path):
     m = json.loads((tmp_path / "ddp/metrics.json").read_text())
     assert m["world_size"] == 2
     assert m["test"]["per_image/dsc"] == pytest.approx(single["test"]["per_image/dsc"], abs=1e-5)
+    h, h1 = m["history"][0], single["history"][0]  # validation sharded over the 2 ranks, merged by id
+    for k in ("val/loss", "val/per_image/dsc", "val/pooled/dsc", "val/n_images", "train_loss"):
+        assert h[k] == pytest.approx(h1[k], abs=1e-5), k
 
 
 def test_fail_fast_errors(tmp_path):
