@@ -21,7 +21,7 @@ new work after --budget-s seconds; rows not reached say so. Prints the table las
     python benchmarks/bench_models.py --device cpu --img-size 32 --models unet --modes eager --tp-batch 2 --quick   # smoke
 """
 from __future__ import annotations
-import argparse, contextlib, copy, csv, gc, importlib, io, math, pkgutil, signal, statistics, sys, time
+import argparse, contextlib, copy, csv, gc, io, pkgutil, signal, statistics, sys, time
 from pathlib import Path
 
 import numpy as np
