@@ -75,3 +75,16 @@ def test_train_bad_inputs_fail_fast(tmp_path, params, message):
         run_train(tmp_path, **{"quick": True, **params, "device": params.get("device", "cpu")})
     assert message in str(e.value)
     assert not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_reproduce_quick_resumable(tmp_path):
+    "papers/resmamba_ulite/reproduce.ipynb: one quick run on the demo data, our table beside the paper's, the delta plot."
+    nb = ROOT / "papers" / "resmamba_ulite" / "reproduce.ipynb"
+    params = {"quick": True, "device": "cpu", "out_dir": str(tmp_path / "results"), "models": ["unet"]}
+    papermill.execute_notebook(str(nb), str(tmp_path / "r.ipynb"), cwd=str(nb.parent), parameters=params,
+                               progress_bar=False, kernel_name="python3")
+    import pandas as pd
+    s = pd.read_csv(tmp_path / "results" / "summary.csv")
+    assert set(s["run"]) == {"dsb2018__unet"} and (tmp_path / "results" / "deltas.png").is_file()
+    like = s[s["paper_mode"]]
+    assert like.set_index("metric").loc["dsc", "paper"] == 91.35 and like.set_index("metric").loc["dsc", "mode"] == "soft"
