@@ -191,8 +191,8 @@ def main(argv=None):
         if a.sweep and dirs == K:
             fn, args = methods["triton"]
             best = []
-            for bd in (1, 2, 4, 8, 16, 32):
-                for ch in (16, 32, 64, 128):
+            for bd in (8, 16, 32, 64):
+                for ch in (4, 8, 16):   # steps unrolled per chunk: longer chunks compile slowly and spill
                     try: ms = cuda_time(runner(lambda **k: fn(**k, block_d=bd, chunk=ch), args, False), 2, 10)
                     except Exception as e: print(f"  sweep block_d={bd} chunk={ch}: {type(e).__name__}: {e}"); continue
                     best.append((ms, bd, ch))

@@ -78,13 +78,32 @@ def test_train_bad_inputs_fail_fast(tmp_path, params, message):
 
 
 def test_reproduce_quick_resumable(tmp_path):
-    "papers/resmamba_ulite/reproduce.ipynb: one quick run on the demo data, our table beside the paper's, the delta plot."
+    "papers/resmamba_ulite/reproduce.ipynb on the demo data: 2 quick runs, the tables beside the paper's, the published weights."
     nb = ROOT / "papers" / "resmamba_ulite" / "reproduce.ipynb"
-    params = {"quick": True, "device": "cpu", "out_dir": str(tmp_path / "results"), "models": ["unet"]}
-    papermill.execute_notebook(str(nb), str(tmp_path / "r.ipynb"), cwd=str(nb.parent), parameters=params,
-                               progress_bar=False, kernel_name="python3")
+    params = {"quick": True, "device": "cpu", "out_dir": str(tmp_path / "runs"), "results_dir": str(tmp_path / "results"),
+              "weights_dir": str(tmp_path / "weights"), "resmamba_protocols": ["strict"], "resmamba_seeds": [0],
+              "unet_seeds": [0], "other_models": []}
+    ex = lambda **kw: papermill.execute_notebook(str(nb), str(tmp_path / "r.ipynb"), cwd=str(nb.parent), progress_bar=False,
+                                                 parameters={**params, **kw}, kernel_name="python3")
+    ex()
     import pandas as pd
-    s = pd.read_csv(tmp_path / "results" / "summary.csv")
-    assert set(s["run"]) == {"dsb2018__unet"} and (tmp_path / "results" / "deltas.png").is_file()
-    like = s[s["paper_mode"]]
-    assert like.set_index("metric").loc["dsc", "paper"] == 91.35 and like.set_index("metric").loc["dsc", "mode"] == "soft"
+    res = tmp_path / "results"
+    t = pd.read_csv(res / "dsb2018_table.csv").set_index("model")
+    assert list(t.index) == ["resmamba_ulite", "unet"] and set(t["protocol"]) == {"strict"} and list(t["n_seeds"]) == [1, 1]
+    assert t.loc["resmamba_ulite", "paper_soft_dsc"] == 91.91 and t.loc["unet", "paper_soft_dsc"] == 91.35
+    r = pd.read_csv(res / "dsb2018_runs.csv").set_index("run")
+    for m in ("resmamba_ulite", "unet"):  # mean of one seed == that run; delta == ours - paper
+        assert t.loc[m, "soft_dsc_mean"] == r.loc[f"dsb2018__{m}__strict__s0", "soft_dsc"]
+        assert abs(t.loc[m, "delta_soft_dsc"] - (t.loc[m, "soft_dsc_mean"] - t.loc[m, "paper_soft_dsc"])) < 1e-9
+    assert r["test_ids_sha1"].nunique() == 1 and set(r["epochs_run"]) == {2}
+    for f in ("deltas.png", "resmamba_ulite_best_cases.png", "summary.json", "sunnybrook_table.csv",
+              "runs/dsb2018__unet__strict__s0/metrics.json", "runs/dsb2018__unet__strict__s0/params.json"):
+        assert (res / f).is_file(), f
+    assert not list(res.rglob("*.pt")) and not list(res.rglob("*.safetensors"))
+    first = (res / "dsb2018_table.csv").read_text()
+    ex(assemble_only=True)  # finished runs are not trained again; the table is rebuilt identically
+    assert (res / "dsb2018_table.csv").read_text() == first
+    from test_published_weights import check_published
+    card = json.loads((tmp_path / "weights" / "model_card.json").read_text())
+    assert card["run"] == "dsb2018__resmamba_ulite__strict__s0" and card["is_demo"]
+    check_published(tmp_path / "weights")  # the demo weights re-score their check ids on the demo data
