@@ -107,3 +107,20 @@ def test_reproduce_quick_resumable(tmp_path):
     card = json.loads((tmp_path / "weights" / "model_card.json").read_text())
     assert card["run"] == "dsb2018__resmamba_ulite__strict__s0" and card["is_demo"]
     check_published(tmp_path / "weights")  # the demo weights re-score their check ids on the demo data
+
+
+@pytest.mark.parametrize("roots, message", [
+    ({"dsb": "x"}, "data_roots: unknown key(s) ['dsb']"),
+    ({"dsb2018": "/no/such.npz"}, "data_roots: dsb2018='/no/such.npz' not found"),
+    ({"sunnybrook_endo": ".cache/sunnybrook_epi_256.npz"}, "is a cache of target 'epi', not 'endo'"),
+])
+def test_reproduce_bad_data_roots_fail_fast(tmp_path, roots, message):
+    "reproduce.ipynb stops before training on an unknown key, a missing path, or a Sunnybrook cache of the other target."
+    if ".cache" in str(roots) and not (ROOT / ".cache" / "sunnybrook_epi_256.npz").is_file(): pytest.skip("no Sunnybrook epi cache")
+    nb = ROOT / "papers" / "resmamba_ulite" / "reproduce.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError) as e:
+        papermill.execute_notebook(str(nb), str(tmp_path / "r.ipynb"), cwd=str(nb.parent), progress_bar=False, kernel_name="python3",
+                                   parameters={"data_roots": roots, "device": "cpu", "out_dir": str(tmp_path / "runs"),
+                                               "results_dir": str(tmp_path / "results"), "weights_dir": str(tmp_path / "w")})
+    assert message in str(e.value)
+    assert not (tmp_path / "runs").exists()
