@@ -92,3 +92,13 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
     for _, cmd in blocks: assert len(cmd.strip().splitlines()) == 1, f"each set-up-and-go command is one line: {cmd!r}"
     assert "papermill nbs/train.ipynb" in blocks[0][1]
     assert "README.md" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_index_notebook_carries_the_readme():
+    "nbs/index.ipynb is the front page (readme_nb); without quarto the README is written by hand, so they must agree."
+    import json
+    readme = (ROOT / "README.md").read_text()
+    nb = json.loads((ROOT / "nbs" / "index.ipynb").read_text())
+    md = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for line in readme.splitlines():
+        if line.strip() and not line.startswith("<!--"): assert line in md, f"README line missing from nbs/index.ipynb: {line!r}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The exact H100 call behind papers/resmamba_ulite/results (issue #9), run from the repo root on the device machine
 # with .cache/ (DSB2018 cache: benchmarks/build_cache.py), .whl/ (papermill & co. for Python 3.12) and .sdists/ carried.
-# One 10-minute call was all the device time left: U-Net trains while mamba-ssm builds, then the GPU parity tests,
+# Session 1 ran it once and every training run failed at once (papermill needs the output folder to exist; fixed
+# below with mkdir) before the device time ran out, so results/ holds no GPU numbers yet. Plan for one 10-minute call: U-Net trains while mamba-ssm builds, then the GPU parity tests,
 # then ResMamba-ULite (strict, then faithful if time is left), then reproduce.ipynb assembles the tables.
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg; SECONDS=0
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl >/dev/null 2>&1
@@ -9,7 +10,7 @@ export PYTHONPATH=$PWD:/tmp/site
 (bash tools/mamba-ssm-gpu.sh install .sdists > $OUT/mamba_build.log 2>&1) & B=$!
 R=runs/repro_resmamba; E=15; mkdir -p $R
 run() { n=$1; m=$2; v=$3; s=$4; lim=$5; p=resmamba_ulite/dsb2018; [ $v = strict ] && p=$p/strict
-  echo "== $n start at ${SECONDS}s (limit ${lim}s)"
+  mkdir -p $R/$n; echo "== $n start at ${SECONDS}s (limit ${lim}s)"
   timeout $((lim+40)) python3 -m papermill nbs/train.ipynb $R/$n/train.ipynb -p dataset dsb2018 -p model $m -p protocol $p \
     -p data_dir .cache/dsb2018_256.npz -p epochs $E -p batch_size 0 -p img_size 0 -p lr 0 -p seed $s -p fold -1 \
     -p device cuda -p out_dir $R/$n -p resume True -p time_limit_s $lim > $R.$n.log 2>&1
