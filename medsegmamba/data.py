@@ -598,6 +598,13 @@ def load_dataset(name:str, # a name of `list_datasets()`
             raise ValueError(f"cache {str(cache_path)!r} holds {name} at {tuple(cached['info']['img_size'])} but img_size={size} was asked; "
                              f"pass img_size={tuple(cached['info']['img_size'])} or build a cache at {size}")
         if cached["info"]["dataset"] != name: raise ValueError(f"cache {str(cache_path)!r} holds dataset {cached['info']['dataset']!r}, not {name!r}")
+        # reader options the cache was built with (e.g. sunnybrook target="endo") must match what is asked for
+        built = cached["info"].get("scan_kwargs", {}) or {}
+        clash = {k: (built[k], v) for k, v in scan_kwargs.items() if k in built and built[k] != v}
+        if clash:
+            k, (b, v) = next(iter(clash.items()))
+            raise ValueError(f"cache {str(cache_path)!r} was built with {k}={b!r} but {k}={v!r} was asked; "
+                             f"build one with build_cache({name!r}, root, {tuple(size)}, out, {k}={v!r})")
     elif root is None:
         if name != "dsb2018":
             raise FileNotFoundError(f"load_dataset({name!r}): root is None and no cache file was given; pass root=<dataset folder> "
