@@ -90,7 +90,11 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
     blocks = re.findall(r"<!-- (demo|test)-command -->\s*```bash\n(.*?)\n```\s*<!-- /\1-command -->", readme, re.S)
     assert [b[0] for b in blocks] == ["demo", "test"], "README needs one demo and one test command block"
     for _, cmd in blocks: assert len(cmd.strip().splitlines()) == 1, f"each set-up-and-go command is one line: {cmd!r}"
-    assert "papermill nbs/train.ipynb" in blocks[0][1]
+    demo = blocks[0][1]
+    assert "papermill nbs/train.ipynb" in demo
+    # papermill refuses to write into a missing folder: the command must create the output notebook's folder first
+    out_nb = re.search(r"papermill nbs/train.ipynb (\S+)", demo).group(1)
+    if "/" in out_nb: assert f"mkdir -p {out_nb.rsplit('/', 1)[0]}" in demo.split("papermill")[0]
     assert "README.md" in (ROOT / ".ci" / "run").read_text()
 
 
