@@ -673,15 +673,22 @@ def run_many(runs:list[dict], # one dict of notebook parameters per run; "name" 
              cwd=None, # folder the notebook runs in (default: the notebook's)
              time_budget_s:float|None=None, # total wall time for this call; runs past it are left for the next call
              execute=None, # papermill.execute_notebook (replaceable for tests)
+             parallel:int=1, # runs at the same time (each in its own kernel process), started in list order
              **common, # parameters given to every run
             ) -> list[dict]:
-    "Run `notebook` for each run with resume; skip finished runs; returns [{name, status, out_dir, error}]."
+    "Run `notebook` for each run with resume; skip finished runs; returns [{name, status, out_dir, error}] in run order."
+    if not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1:
+        raise ValueError(f"parallel={parallel!r}: expected an int >= 1 (runs at the same time)")
     if execute is None:
         import papermill
         execute = papermill.execute_notebook
     notebook = Path(notebook).resolve(); out_root = Path(out_root).resolve()
-    t0, report = time.time(), []
-    for r in runs:
+    names = [r.get("name") for r in runs]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise ValueError(f"run_many: every run needs a unique 'name' (its folder); got {names}")
+    t0 = time.time()
+
+    def one(r:dict) -> dict:
         r = dict(r); name = r.pop("name")
         out = out_root / name
         st, err = run_status(out), None
@@ -694,8 +701,12 @@ def run_many(runs:list[dict], # one dict of notebook parameters per run; "name" 
                          progress_bar=False)
             except Exception as e: err = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
             st = run_status(out)
-        report.append({"name": name, "status": st, "out_dir": str(out), "error": err})
-    return report
+        return {"name": name, "status": st, "out_dir": str(out), "error": err}
+
+    if parallel == 1: return [one(r) for r in runs]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=parallel) as ex: return list(ex.map(one, runs))  # map keeps the order
+
 
 # %% ../nbs/40_train.ipynb #8c0875d0
 def _parser() -> argparse.ArgumentParser:

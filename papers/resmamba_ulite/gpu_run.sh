@@ -1,28 +1,95 @@
 #!/usr/bin/env bash
-# The exact H100 call behind papers/resmamba_ulite/results (issue #9), run from the repo root on the device machine
-# with .cache/ (DSB2018 cache: benchmarks/build_cache.py), .whl/ (papermill & co. for Python 3.12) and .sdists/ carried.
-# Session 1 ran it once and every training run failed at once (papermill needs the output folder to exist; fixed
-# below with mkdir) before the device time ran out, so results/ holds no GPU numbers yet. Plan for one 10-minute call: U-Net trains while mamba-ssm builds, then the GPU parity tests,
-# then ResMamba-ULite (strict, then faithful if time is left), then reproduce.ipynb assembles the tables.
-export PYTHONUNBUFFERED=1 MPLBACKEND=Agg; SECONDS=0
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl >/dev/null 2>&1
-export PYTHONPATH=$PWD:/tmp/site
-(bash tools/mamba-ssm-gpu.sh install .sdists > $OUT/mamba_build.log 2>&1) & B=$!
-R=runs/repro_resmamba; E=15; mkdir -p $R
-run() { n=$1; m=$2; v=$3; s=$4; lim=$5; p=resmamba_ulite/dsb2018; [ $v = strict ] && p=$p/strict
-  mkdir -p $R/$n; echo "== $n start at ${SECONDS}s (limit ${lim}s)"
-  timeout $((lim+40)) python3 -m papermill nbs/train.ipynb $R/$n/train.ipynb -p dataset dsb2018 -p model $m -p protocol $p \
-    -p data_dir .cache/dsb2018_256.npz -p epochs $E -p batch_size 0 -p img_size 0 -p lr 0 -p seed $s -p fold -1 \
-    -p device cuda -p out_dir $R/$n -p resume True -p time_limit_s $lim > $R.$n.log 2>&1
-  echo "== $n rc=$? at ${SECONDS}s"; tail -n 2 $R/$n/history.csv | cut -c1-80; }
-for s in 0 1 2; do run dsb2018__unet__strict__s$s unet strict $s 70; done 2>&1 | tee $OUT/log.txt
-wait $B; tail -1 $OUT/mamba_build.log | tee -a $OUT/log.txt
-run dsb2018__resmamba_ulite__strict__s0 resmamba_ulite strict 0 $((430 - SECONDS)) 2>&1 | tee -a $OUT/log.txt
-timeout 60 python3 -m pytest -q tests/test_ops.py tests/test_models.py -k gpu 2>&1 | tail -5 | tee $OUT/gpu_parity_pytest.log
-left=$((470 - SECONDS)); [ $left -gt 80 ] && run dsb2018__resmamba_ulite__faithful__s0 resmamba_ulite faithful 0 $left 2>&1 | tee -a $OUT/log.txt
-timeout $((585 - SECONDS)) python3 -m papermill papers/resmamba_ulite/reproduce.ipynb $OUT/reproduce.ipynb -p assemble_only True \
-  -p device cuda -p epochs $E -y '{"data_roots": {"dsb2018": ".cache/dsb2018_256.npz"}}' > $OUT/assemble.log 2>&1
-echo "assemble rc=$? at ${SECONDS}s" | tee -a $OUT/log.txt
-tar czf $OUT/results.tgz papers/resmamba_ulite/results papers/resmamba_ulite/weights
-(cd runs && tar czf $OUT/runs_small.tgz --exclude='*.pt' --exclude='model.safetensors' repro_resmamba repro_resmamba.*.log)
-ls -la $OUT; echo "total ${SECONDS}s"
+# The H100 calls behind papers/resmamba_ulite/results (issue #9), run from the repository root on the device machine
+# with .cache/ (DSB2018 and Sunnybrook caches), .whl/ (papermill & co. for Python 3.12) and .sdists/ (mamba-ssm) carried.
+#
+#   call 1:  bash papers/resmamba_ulite/gpu_run.sh start 570     # starts the grid (it outlives the call), waits 570 s
+#   call 2:  bash papers/resmamba_ulite/gpu_run.sh wait 580      # waits; each call returns the progress so far in $OUT
+#   call 3:  bash papers/resmamba_ulite/gpu_run.sh wait 560      # ... until the grid has finished and assembled
+#
+# One lease holds the machine for at most 30 minutes, and whatever it trained is lost when it goes back, so the whole
+# grid must fit in one lease: the grid runs in a process of its own session (setsid), which a call returning does not
+# stop, and the calls follow each other within the machine's 30 s idle time. The grid (`orchestrate`):
+#   1. mamba-ssm builds from its sdist (3.5 min); meanwhile the 3 U-Net runs do their first 2 epochs.
+#   2. benchmarks/profile_train_step.py profiles one ResMamba-ULite training step (where the time goes).
+#   3. Calibration: every other run does its first 2 epochs, all at the same time (`parallel`); the slowest run's
+#      second epoch, all runs sharing the GPU, gives the seconds per epoch.
+#   4. E = 2 + what fits before the training deadline at that pace; every run resumes to E epochs (Sunnybrook: up to
+#      4E, its epochs are ~10x shorter), all at the same time, then reproduce.ipynb assembles the tables, figures and
+#      the published weights. ReduceLROnPlateau (the protocol's schedule) does not depend on the planned epochs, so a run
+#      stopped after 2 epochs and resumed to E is the same as a run planned for E from the start.
+# LOCAL_TEST=1 runs the same steps on the CPU with tiny runs (no wheels, no build) to check the script.
+set -u
+mode=${1:?start|wait|orchestrate}; wait_s=${2:-560}
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg OMP_NUM_THREADS=1
+R=runs/repro_resmamba; L=runs/gpu_grid; mkdir -p $R $L
+OUT=${OUT:-$L/out}; mkdir -p "$OUT"
+TRAIN_END=${TRAIN_END:-1380}   # seconds after `start` by which training ends (the lease's 30 min less calls 1-3's gaps and the assembly)
+if [ "${LOCAL_TEST:-0}" = 1 ]; then DEV=cpu; Q="-p quick True"; TRAIN_END=${TRAIN_END_LOCAL:-240}; else DEV=cuda; Q=""; fi
+ROOTS='{"dsb2018": ".cache/dsb2018_256.npz", "sunnybrook_endo": ".cache/sunnybrook_endo_256.npz", "sunnybrook_epi": ".cache/sunnybrook_epi_256.npz"}'
+
+repro() {  # $1 = executed-notebook path, rest = papermill -p/-y arguments
+  local nb=$1; shift
+  python3 -m papermill papers/resmamba_ulite/reproduce.ipynb "$nb" -p device $DEV -p out_dir $R -y "{\"data_roots\": $ROOTS}" $Q "$@"
+}
+
+collect() {  # progress so far into $OUT (no checkpoints)
+  cp $L/*.log $L/*.txt $L/*.csv "$OUT"/ 2>/dev/null
+  tar czf "$OUT"/runs_small.tgz --exclude='*.pt' --exclude='*.safetensors' $R $L/*.ipynb 2>/dev/null
+  [ -f $L/DONE ] && tar czf "$OUT"/results.tgz papers/resmamba_ulite/results papers/resmamba_ulite/weights
+  ls "$OUT" | tr '\n' ' '; echo
+}
+
+case $mode in
+start)
+  date +%s > $L/T0
+  if [ "${LOCAL_TEST:-0}" != 1 ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl > $L/pip.log 2>&1
+  fi
+  setsid nohup bash "$0" orchestrate > $L/orchestrate.log 2>&1 < /dev/null &
+  sleep 2; exec bash "$0" wait "$wait_s" ;;
+wait)
+  t=0; while [ $t -lt "$wait_s" ] && [ ! -f $L/DONE ]; do sleep 10; t=$((t + 10)); done
+  T0=$(cat $L/T0); echo "== $(( $(date +%s) - T0 )) s since start"; tail -n 25 $L/orchestrate.log
+  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null
+  for h in $R/*/history.csv; do [ -f "$h" ] && echo "$(basename $(dirname $h)): $(($(wc -l < $h) - 1)) epochs"; done
+  collect ;;
+orchestrate)
+  T0=$(cat $L/T0); el() { echo $(( $(date +%s) - T0 )); }
+  [ "${LOCAL_TEST:-0}" != 1 ] && export PYTHONPATH=$PWD:/tmp/site
+  if [ "${LOCAL_TEST:-0}" != 1 ]; then (bash tools/mamba-ssm-gpu.sh install .sdists > $L/mamba_build.log 2>&1) & B=$!; else B=; fi
+  command -v nvidia-smi >/dev/null && { echo "t_s,gpu_util_pct,mem_used_mib" > $L/gpu_util.csv
+    (while true; do echo "$(el),$(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits | tr -d ' ')" >> $L/gpu_util.csv; sleep 15; done) & S=$!; }
+  echo "[$(el)s] phase 1a: U-Net, 2 epochs each, while mamba-ssm builds"
+  repro $L/phase1a.ipynb -p parallel 3 -p stop_after_epoch 2 -p epochs 200 -y '{"resmamba_protocols": [], "other_models": [], "sunnybrook_targets": []}' > $L/phase1a.log 2>&1
+  echo "[$(el)s] phase 1a rc=$?"
+  [ -n "$B" ] && { wait $B; tail -n 1 $L/mamba_build.log; }
+  if [ "${LOCAL_TEST:-0}" != 1 ]; then
+    python3 -c "import mamba_ssm, selective_scan_cuda" || { echo "mamba-ssm did not build: stopping (the Mamba models would fall back to slower scans)"; touch $L/DONE; exit 1; }
+    echo "[$(el)s] profile one ResMamba-ULite training step"
+    timeout 90 python3 benchmarks/profile_train_step.py --models resmamba_ulite --batch 4 --out $L/train_step_h100.csv > $L/train_step_h100.txt 2>&1
+  fi
+  echo "[$(el)s] phase 1b: every other run, 2 epochs, all at once"
+  repro $L/phase1b.ipynb -p parallel 32 -p stop_after_epoch 2 -p epochs 200 -y '{"unet_seeds": []}' > $L/phase1b.log 2>&1
+  echo "[$(el)s] phase 1b rc=$?"
+  read E ESB <<< "$(python3 - $R $(( TRAIN_END - $(el) )) <<'PY'
+import csv, glob, math, os, sys
+root, left = sys.argv[1], float(sys.argv[2]) - 75          # 75 s: the runs' restart (imports, data, cudnn autotune)
+def ep1(pat):  # the slowest run's second epoch (the first includes start-up)
+    t = [float(list(csv.DictReader(open(h)))[1]["time_s"]) for h in glob.glob(os.path.join(root, pat, "history.csv"))
+         if sum(1 for _ in open(h)) >= 3]
+    return max(t) if t else None
+dsb = ep1("dsb2018__[!u]*") or 1e-9
+sb = ep1("sunnybrook_*") or dsb / 10
+E = int(min(200, max(3, 2 + math.floor(0.95 * left / dsb))))
+ESB = int(min(200, 4 * E, max(3, 2 + math.floor(0.95 * left / sb))))
+print(E, ESB); print(f"calibration: {dsb:.1f} s per DSB2018 epoch, {sb:.1f} s per Sunnybrook epoch, {left:.0f} s left -> E={E}, Sunnybrook {ESB}", file=sys.stderr)
+PY
+)"
+  echo "[$(el)s] phase 2: every run to $E epochs (Sunnybrook $ESB), all at once, then assembly"
+  echo "$E $ESB" > $L/epochs.txt
+  repro $L/reproduce.ipynb -p parallel 32 -p epochs $E -p sunnybrook_epochs $ESB -p time_budget_s $(( TRAIN_END - $(el) + 60 )) > $L/phase2.log 2>&1
+  echo "[$(el)s] phase 2 rc=$?"
+  cp $L/reproduce.ipynb papers/resmamba_ulite/results/reproduce.ipynb 2>/dev/null
+  [ -n "${S:-}" ] && kill $S
+  touch $L/DONE; echo "[$(el)s] done" ;;
+esac
