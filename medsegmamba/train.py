@@ -91,6 +91,7 @@ class TrainConfig:
     resume: bool = False                   # continue from out_dir/last.pt when present
     stop_after_epoch: int|None = None      # end this session once this many epochs are done (resume later)
     time_limit_s: float|None = None        # end this session after the first epoch that ends past this (resume later)
+    max_time_s: float|None = None          # end TRAINING once the epochs' summed wall time passes this, then test (Lightning's max_time)
     max_batches: int|None = None           # at most this many training batches per epoch (quick runs)
     limit: int|None = None                 # use only the first `limit` items of each split (quick runs)
     num_workers: int = 0                   # DataLoader workers (0: deterministic and fine on CPU)
@@ -397,9 +398,10 @@ def rng_state(gen:torch.Generator|None=None) -> dict:
 
 def set_rng_state(s:dict, gen:torch.Generator|None=None):
     "Restore what `rng_state` returned."
-    random.setstate(s["python"]); np.random.set_state(s["numpy"]); torch.set_rng_state(s["torch"])
-    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s["cuda"])
-    if gen is not None and s.get("gen") is not None: gen.set_state(s["gen"])
+    cpu = lambda t: t.cpu() if torch.is_tensor(t) else t  # a checkpoint loaded with map_location="cuda" moved them
+    random.setstate(s["python"]); np.random.set_state(s["numpy"]); torch.set_rng_state(cpu(s["torch"]))
+    if s.get("cuda") is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all([cpu(t) for t in s["cuda"]])
+    if gen is not None and s.get("gen") is not None: gen.set_state(cpu(s["gen"]))
 
 def _unwrap(model:nn.Module) -> nn.Module:
     model = model.module if hasattr(model, "module") else model
@@ -566,8 +568,13 @@ def fit(config:TrainConfig, # what to run
             logger.info("epoch %d/%d train_loss %.4f %s %s %.4f", epoch + 1, cfg.epochs, tl, cfg.select_on,
                         cfg.select_metric, score)
         over = cfg.time_limit_s is not None and time.time() - t_start > cfg.time_limit_s
-        if dinfo.world > 1:
-            o = torch.tensor([float(over)], device=device); dist.all_reduce(o); over = bool(o > 0)
+        maxed = cfg.max_time_s is not None and sum(h.get("time_s", 0) for h in history) > cfg.max_time_s
+        if dinfo.world > 1:                             # every rank takes the same decision
+            o = torch.tensor([float(over), float(maxed)], device=device); dist.all_reduce(o); over, maxed = bool(o[0] > 0), bool(o[1] > 0)
+        if maxed and epoch + 1 < cfg.epochs:            # a finished run with fewer epochs (its history says how many)
+            if dinfo.main: logger.info("max_time_s=%s reached after %d of %d epochs: testing the best checkpoint",
+                                       cfg.max_time_s, epoch + 1, cfg.epochs)
+            break
         if epoch + 1 < cfg.epochs and (over or (cfg.stop_after_epoch is not None and epoch + 1 >= cfg.stop_after_epoch)):
             stopped = True; break
     if dinfo.world > 1: dist.barrier()

@@ -53,6 +53,35 @@ wait)
   nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null
   for h in $R/*/history.csv; do [ -f "$h" ] && echo "$(basename $(dirname $h)): $(($(wc -l < $h) - 1)) epochs"; done
   collect ;;
+restart)  # stop every training process and resume all runs with other epochs: restart E E_SUNNYBROOK BUDGET_S WAIT_S
+  E=$2; ESB=$3; BUD=$4; export PYTHONPATH=$PWD:/tmp/site
+  pkill -f papermill; pkill -f ipykernel_launcher; sleep 5; pkill -9 -f ipykernel_launcher; sleep 1; rm -f $L/DONE
+  echo "[restart] resume every run to $E epochs (Sunnybrook $ESB), budget $BUD s" >> $L/orchestrate.log
+  setsid nohup bash -c "python3 -m papermill papers/resmamba_ulite/reproduce.ipynb $L/reproduce.ipynb -p device $DEV -p out_dir $R -y '{\"data_roots\": $ROOTS}' $Q -p parallel 32 -p epochs $E -p sunnybrook_epochs $ESB -p time_budget_s $BUD > $L/phase2.log 2>&1; echo phase 2 rc=\$? >> $L/orchestrate.log; cp $L/reproduce.ipynb papers/resmamba_ulite/results/reproduce.ipynb; touch $L/DONE" > /dev/null 2>&1 < /dev/null &
+  sleep 3; exec bash "$0" wait "${5:-540}" ;;
+long)  # session 2's second lease: ResMamba-ULite strict and faithful, seed 0, side by side for a fixed training time
+  # (the protocol's 200 epochs and `max_time_s`, read from $LONG/max_time_s once mamba-ssm is built; default 300)
+  date +%s > $L/T0
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl > $L/pip.log 2>&1
+  setsid nohup bash "$0" long_orchestrate > $L/long.log 2>&1 < /dev/null &
+  sleep 2; exec bash "$0" long_wait "$wait_s" ;;
+long_wait)
+  LONG=runs/long; t=0; while [ $t -lt "$wait_s" ] && [ ! -f $LONG/DONE ]; do sleep 5; t=$((t + 5)); done
+  cat $L/long.log; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null
+  for h in runs/repro_resmamba_long/*/history.csv; do [ -f "$h" ] && echo "$(basename $(dirname $h)): $(($(wc -l < $h) - 1)) epochs"; done
+  tar czf "$OUT"/long.tgz --exclude='*.pt' --exclude='model.safetensors' $LONG runs/repro_resmamba_long $L/long.log $L/mamba_build.log 2>/dev/null
+  ls -la "$OUT" ;;
+long_orchestrate)
+  T0=$(cat $L/T0); el() { echo $(( $(date +%s) - T0 )); }; LONG=runs/long; mkdir -p $LONG
+  export PYTHONPATH=$PWD:/tmp/site
+  bash tools/mamba-ssm-gpu.sh install .sdists > $L/mamba_build.log 2>&1; tail -n 1 $L/mamba_build.log
+  python3 -c "import mamba_ssm, selective_scan_cuda" || { echo "mamba-ssm did not build"; touch $LONG/DONE; exit 1; }
+  M=$(cat $LONG/max_time_s 2>/dev/null || echo 300)
+  echo "[$(el)s] ResMamba-ULite strict + faithful, seed 0, side by side, 200 planned epochs, max_time_s=$M"
+  python3 -m papermill papers/resmamba_ulite/reproduce.ipynb $LONG/reproduce_long.ipynb -p device cuda -p out_dir runs/repro_resmamba_long \
+    -y "{\"data_roots\": $ROOTS, \"resmamba_seeds\": [0], \"unet_seeds\": [], \"other_models\": [], \"sunnybrook_targets\": []}" \
+    -p parallel 2 -p max_time_s $M -p results_dir $LONG/results -p weights_dir $LONG/weights > $LONG/papermill.log 2>&1
+  echo "[$(el)s] rc=$?"; touch $LONG/DONE ;;
 orchestrate)
   T0=$(cat $L/T0); el() { echo $(( $(date +%s) - T0 )); }
   [ "${LOCAL_TEST:-0}" != 1 ] && export PYTHONPATH=$PWD:/tmp/site
