@@ -141,3 +141,16 @@ def test_bench_models_smoke(tmp_path):
     assert float(eager["rel_err"]) <= TOLERANCE[torch.bfloat16]
     if not CUDA: assert "needs a CUDA device" in got[1]["note"]
     assert len(rows) == 2
+
+
+def test_profile_train_step_smoke(tmp_path):
+    "benchmarks/profile_train_step.py on the CPU at 32x32: per-step wall time, kernel rows and a CSV."
+    spec = importlib.util.spec_from_file_location("profile_train_step", ROOT / "benchmarks" / "profile_train_step.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    out = tmp_path / "step.csv"
+    rows = mod.main(["--device", "cpu", "--img-size", "32", "--models", "unet", "--batch", "2", "--warmup", "1",
+                     "--steps", "1", "--prof-steps", "1", "--top", "3", "--out", str(out)])
+    got = list(csv.DictReader(out.open()))
+    assert len(got) == len(rows) == 3 and {r["model"] for r in got} == {"unet"}
+    assert float(got[0]["wall_ms_per_step"]) > 0 and float(got[0]["kernel_ms_per_step"]) >= float(got[-1]["kernel_ms_per_step"])
+    assert "conv" in got[0]["kernel"]  # a U-Net step's time is in its convolutions

@@ -85,7 +85,12 @@ def test_reproduce_quick_resumable(tmp_path):
               "unet_seeds": [0], "other_models": []}
     ex = lambda **kw: papermill.execute_notebook(str(nb), str(tmp_path / "r.ipynb"), cwd=str(nb.parent), progress_bar=False,
                                                  parameters={**params, **kw}, kernel_name="python3")
-    ex()
+    from medsegmamba.train import run_status
+    ex(parallel=2, stop_after_epoch=1)  # both runs at once, each stops after epoch 1 (checkpointed, not tested)
+    runs = [tmp_path / "runs" / f"dsb2018__{m}__strict__s0" for m in ("resmamba_ulite", "unet")]
+    assert [run_status(o) for o in runs] == ["partial", "partial"]
+    ex()  # resumes both to the end
+    assert [run_status(o) for o in runs] == ["done", "done"]
     import pandas as pd
     res = tmp_path / "results"
     t = pd.read_csv(res / "dsb2018_table.csv").set_index("model")

@@ -18,6 +18,18 @@
 #      the published weights. ReduceLROnPlateau (the protocol's schedule) does not depend on the planned epochs, so a run
 #      stopped after 2 epochs and resumed to E is the same as a run planned for E from the start.
 # LOCAL_TEST=1 runs the same steps on the CPU with tiny runs (no wheels, no build) to check the script.
+#
+# What session 2 ran (the README of this folder has the results and the timings):
+#   lease 1: `start 560` -> the calibration said 46.7 s per epoch (E=18), but phase 2 failed at once: resuming on CUDA
+#            tripped over RNG states loaded onto the GPU (fixed in 40_train: `set_rng_state` moves them to the CPU);
+#            the same papermill call as `restart 18 72 950` -> 20 runs sharing the GPU took ~160 s per ResMamba-ULite
+#            epoch, not 47 (the calibration epoch overlapped other runs' start-up); `restart 7 40 330 480` -> every run
+#            finished (DSB2018 7 epochs, except U-Net 18 and VM-UNet 10 that had passed 7 before the restart;
+#            Sunnybrook endo 40, epi 72); the assembly was then re-run with `assemble_only` into runs/assembled,
+#            because each device call re-syncs the working tree and had removed the (untracked) results/ folder.
+#   lease 2: `long 5`, then `echo 560 > runs/long/max_time_s; long_wait 570`, then `long_wait 440`.
+# Lessons kept below: results and weights are written under runs/ (ignored, so a call's sync keeps them), and
+# fewer runs at a time (2 runs shared the GPU at 15-19 s per epoch each; one alone trains at 84 ms per step).
 set -u
 mode=${1:?start|wait|orchestrate}; wait_s=${2:-560}
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg OMP_NUM_THREADS=1
@@ -29,13 +41,14 @@ ROOTS='{"dsb2018": ".cache/dsb2018_256.npz", "sunnybrook_endo": ".cache/sunnybro
 
 repro() {  # $1 = executed-notebook path, rest = papermill -p/-y arguments
   local nb=$1; shift
-  python3 -m papermill papers/resmamba_ulite/reproduce.ipynb "$nb" -p device $DEV -p out_dir $R -y "{\"data_roots\": $ROOTS}" $Q "$@"
+  python3 -m papermill papers/resmamba_ulite/reproduce.ipynb "$nb" -p device $DEV -p out_dir $R -y "{\"data_roots\": $ROOTS}" $Q \
+    -p results_dir $L/results -p weights_dir $L/weights "$@"   # under runs/: a device call's sync keeps ignored folders
 }
 
 collect() {  # progress so far into $OUT (no checkpoints)
-  cp $L/*.log $L/*.txt $L/*.csv "$OUT"/ 2>/dev/null
+  tar czf "$OUT"/logs.tgz $L/*.log $L/*.txt $L/*.csv 2>/dev/null   # one file: $OUT brings back at most 8
   tar czf "$OUT"/runs_small.tgz --exclude='*.pt' --exclude='*.safetensors' $R $L/*.ipynb 2>/dev/null
-  [ -f $L/DONE ] && tar czf "$OUT"/results.tgz papers/resmamba_ulite/results papers/resmamba_ulite/weights
+  [ -f $L/DONE ] && tar czf "$OUT"/results.tgz $L/results $L/weights $L/reproduce.ipynb
   ls "$OUT" | tr '\n' ' '; echo
 }
 
@@ -57,7 +70,7 @@ restart)  # stop every training process and resume all runs with other epochs: r
   E=$2; ESB=$3; BUD=$4; export PYTHONPATH=$PWD:/tmp/site
   pkill -f papermill; pkill -f ipykernel_launcher; sleep 5; pkill -9 -f ipykernel_launcher; sleep 1; rm -f $L/DONE
   echo "[restart] resume every run to $E epochs (Sunnybrook $ESB), budget $BUD s" >> $L/orchestrate.log
-  setsid nohup bash -c "python3 -m papermill papers/resmamba_ulite/reproduce.ipynb $L/reproduce.ipynb -p device $DEV -p out_dir $R -y '{\"data_roots\": $ROOTS}' $Q -p parallel 32 -p epochs $E -p sunnybrook_epochs $ESB -p time_budget_s $BUD > $L/phase2.log 2>&1; echo phase 2 rc=\$? >> $L/orchestrate.log; cp $L/reproduce.ipynb papers/resmamba_ulite/results/reproduce.ipynb; touch $L/DONE" > /dev/null 2>&1 < /dev/null &
+  setsid nohup bash -c "python3 -m papermill papers/resmamba_ulite/reproduce.ipynb $L/reproduce.ipynb -p device $DEV -p out_dir $R -y '{\"data_roots\": $ROOTS}' $Q -p parallel 32 -p epochs $E -p sunnybrook_epochs $ESB -p time_budget_s $BUD -p results_dir $L/results -p weights_dir $L/weights > $L/phase2.log 2>&1; echo phase 2 rc=\$? >> $L/orchestrate.log; touch $L/DONE" > /dev/null 2>&1 < /dev/null &
   sleep 3; exec bash "$0" wait "${5:-540}" ;;
 long)  # session 2's second lease: ResMamba-ULite strict and faithful, seed 0, side by side for a fixed training time
   # (the protocol's 200 epochs and `max_time_s`, read from $LONG/max_time_s once mamba-ssm is built; default 300)
@@ -118,7 +131,6 @@ PY
   echo "$E $ESB" > $L/epochs.txt
   repro $L/reproduce.ipynb -p parallel 32 -p epochs $E -p sunnybrook_epochs $ESB -p time_budget_s $(( TRAIN_END - $(el) + 60 )) > $L/phase2.log 2>&1
   echo "[$(el)s] phase 2 rc=$?"
-  cp $L/reproduce.ipynb papers/resmamba_ulite/results/reproduce.ipynb 2>/dev/null
   [ -n "${S:-}" ] && kill $S
   touch $L/DONE; echo "[$(el)s] done" ;;
 esac
