@@ -9,6 +9,7 @@ the step is bound by kernel launches on the CPU, so several runs can share one G
 graphs or torch.compile would help; a high share names the kernels to make faster.
 
     python benchmarks/profile_train_step.py --models resmamba_ulite --batch 4 --out $OUT/train_step_h100.csv
+    python benchmarks/profile_train_step.py --models resmamba_ulite --infer --batch 64   # inference (no grad) instead
     python benchmarks/profile_train_step.py --device cpu --img-size 32 --models unet --steps 2 --prof-steps 1   # smoke
 """
 from __future__ import annotations
@@ -27,6 +28,12 @@ def step_fn(model, loss_fn, opt, x, y, device):
     ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
     with ctx: loss = loss_fn(model(x).float(), y)
     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+
+
+def infer_fn(model, x, device):
+    "One inference call as `medsegmamba.infer` eager mode runs it (no grad, bf16 autocast on CUDA)."
+    ctx = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    with torch.no_grad(), ctx: model(x)
 
 
 def timed_steps(fn, n:int, device) -> float:
@@ -72,6 +79,7 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--prof-steps", type=int, default=5)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--infer", action="store_true", help="profile inference (eval mode, no grad) instead of a training step")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--out", default=None, help="CSV of the kernel rows (one block per model)")
     a = ap.parse_args(argv)
@@ -80,21 +88,22 @@ def main(argv=None):
     info, out_rows = package_info(), []
     for name in a.models:
         seed_everything(0)
-        model = create_model(name, scan_backend=a.backend).to(device).train()
+        model = create_model(name, scan_backend=a.backend).to(device)
+        model.train(not a.infer)
         loss_fn = create_loss(a.loss)
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
         x = torch.randn(a.batch, 3, a.img_size, a.img_size, device=device)
         y = (torch.rand(a.batch, 1, a.img_size, a.img_size, device=device) > 0.7).float()
-        fn = lambda: step_fn(model, loss_fn, opt, x, y, device)
+        fn = (lambda: infer_fn(model, x, device)) if a.infer else (lambda: step_fn(model, loss_fn, opt, x, y, device))
         for _ in range(a.warmup): fn()
         wall = timed_steps(fn, a.steps, device)
         rows, busy, launches = kernel_table(fn, a.prof_steps, device, a.top)
-        print(f"\n{name}: batch {a.batch}, {a.img_size}px, {device.type} ({info.get('gpu') or 'cpu'}): "
+        print(f"\n{name} ({'inference' if a.infer else 'training step'}): batch {a.batch}, {a.img_size}px, {device.type} ({info.get('gpu') or 'cpu'}): "
               f"{wall:.1f} ms/step wall, {busy:.1f} ms/step in kernels ({100 * busy / wall:.0f}% busy), "
               f"{launches} kernels/step")
         print(f"{'ms/step':>8} {'calls':>6}  kernel")
         for r in rows: print(f"{r['ms_per_step']:8.2f} {r['calls']:6.1f}  {r['kernel'][:110]}")
-        out_rows += [{"model": name, "batch": a.batch, "img_size": a.img_size, "device": info.get("gpu") or "cpu",
+        out_rows += [{"model": name, "what": "infer" if a.infer else "train_step", "batch": a.batch, "img_size": a.img_size, "device": info.get("gpu") or "cpu",
                       "wall_ms_per_step": round(wall, 3), "busy_ms_per_step": round(busy, 3), "kernels_per_step": launches,
                       "rank": i + 1, "kernel": r["kernel"], "calls_per_step": r["calls"], "kernel_ms_per_step": round(r["ms_per_step"], 4)}
                      for i, r in enumerate(rows)]

@@ -53,7 +53,8 @@ collect() {  # progress so far into $OUT (no checkpoints)
 }
 
 case $mode in
-start)
+start)  # as run in session 2. Known flaw: 20 runs time-slicing one GPU ran ~3.4x slower per epoch than its calibration
+        # said (see the header); for a new run of the grid prefer a few runs at a time (`long`, or reproduce.ipynb -p parallel 2)
   date +%s > $L/T0
   if [ "${LOCAL_TEST:-0}" != 1 ]; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl > $L/pip.log 2>&1
