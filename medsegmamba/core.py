@@ -138,6 +138,8 @@ def _umask() -> int:
     "The process's umask (read by setting it and setting it back)."
     m = os.umask(0); os.umask(m); return m
 
+_UMASK = _umask()  # read once at import: setting the umask to read it would race with other threads' file creation
+
 def _atomic(path, write:Callable[[str], None]) -> Path:
     "Call `write(tmp_path)`, then atomically move the temporary file to `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +147,7 @@ def _atomic(path, write:Callable[[str], None]) -> Path:
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())             # mkstemp makes 0600 files; give the usual mode of a new file
+        os.chmod(tmp, 0o666 & ~_UMASK)             # mkstemp makes 0600 files; give the usual mode of a new file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)

@@ -22,8 +22,8 @@
 # What session 2 ran (the README of this folder has the results and the timings):
 #   lease 1: `start 560` -> the calibration said 46.7 s per epoch (E=18), but phase 2 failed at once: resuming on CUDA
 #            tripped over RNG states loaded onto the GPU (fixed in 40_train: `set_rng_state` moves them to the CPU);
-#            the same papermill call as `restart 18 72 950` -> 20 runs sharing the GPU took ~160 s per ResMamba-ULite
-#            epoch, not 47 (the calibration epoch overlapped other runs' start-up); `restart 7 40 330 480` -> every run
+#            the same papermill call as `restart 18 72 950` -> 20 runs sharing the GPU took 130-200 s per ResMamba-ULite
+#            epoch, not 47 (why is not established); `restart 7 40 330 480` -> every run
 #            finished (DSB2018 7 epochs, except U-Net 18 and VM-UNet 10 that had passed 7 before the restart;
 #            Sunnybrook endo 40, epi 72); the assembly was then re-run with `assemble_only` into runs/assembled,
 #            because each device call re-syncs the working tree and had removed the (untracked) results/ folder.
@@ -53,7 +53,7 @@ collect() {  # progress so far into $OUT (no checkpoints)
 }
 
 case $mode in
-start)  # as run in session 2. Known flaw: 20 runs time-slicing one GPU ran ~3.4x slower per epoch than its calibration
+start)  # as run in session 2. Known flaw: 20 runs time-slicing one GPU ran 3-4x slower per epoch than its calibration
         # said (see the header); for a new run of the grid prefer a few runs at a time (`long`, or reproduce.ipynb -p parallel 2)
   date +%s > $L/T0
   if [ "${LOCAL_TEST:-0}" != 1 ]; then
