@@ -84,6 +84,13 @@ def authors_ss2d(sel, u, dts, A, Bs, Cs, D, delta_bias, H, W):
     return out[:, 0] + inv[:, 0] + wh + invwh
 
 
+def channels_last(a):
+    """The same inputs with the channel axis innermost in memory (the layout our SS2D layer hands to the fused scan):
+    u (B, D, L), delta (B, 4, D, L), B, C (B, 4, N, L) keep those shapes, as views of (B, L, D)-ordered storage."""
+    cl = lambda x: x.transpose(-1, -2).contiguous().transpose(-1, -2)
+    return dict(a, u=cl(a["u"]), delta=cl(a["delta"]), B=cl(a["B"]), C=cl(a["C"]))
+
+
 def to_scan_order(a):
     "dts (B, 4*D, L), Bs, Cs (B, 4, N, L) in each direction's scan order, as the authors' x_proj produces them."
     H, W = a["H"], a["W"]
@@ -142,7 +149,7 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--no-torch", action="store_true", help="skip our `torch` backend column (slow at big shapes)")
-    p.add_argument("--sweep", action="store_true", help="also time Triton tile sizes (block_d x chunk) per shape, fwd")
+    p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
     if not torch.cuda.is_available(): sys.exit("bench_ss2d.py needs a CUDA GPU (the Triton and mamba-ssm kernels are CUDA-only)")
     if not kernels.HAS_TRITON: sys.exit("bench_ss2d.py needs triton: pip install triton")
@@ -161,7 +168,7 @@ def main(argv=None):
         L = H * W
         if dirs == K:
             x = ss2d_inputs(Bsz, Dm, H, W, dtype, dev)
-            methods = {"triton": (kernels.ss2d_scan_triton, x)}
+            methods = {"triton": (kernels.ss2d_scan_triton, channels_last(x))}
             if sel is not None: methods["mamba_ssm"] = (lambda **k: authors_ss2d(sel, **k), to_scan_order(x))
             if not a.no_torch: methods["torch"] = (lambda **k: ops.ss2d_scan(**k, backend="torch"), x)
         else:
@@ -191,10 +198,10 @@ def main(argv=None):
         if a.sweep and dirs == K:
             fn, args = methods["triton"]
             best = []
-            for bd in (8, 16, 32, 64):
-                for ch in (4, 8, 16):   # steps unrolled per chunk: longer chunks compile slowly and spill
-                    try: ms = cuda_time(runner(lambda **k: fn(**k, block_d=bd, chunk=ch), args, False), 2, 10)
-                    except Exception as e: print(f"  sweep block_d={bd} chunk={ch}: {type(e).__name__}: {e}"); continue
+            for bd in (None,):
+                for ch in (1, 2, 4):   # steps per group of loads: 4 spills (see nbs/01a_kernels.ipynb)
+                    try: ms = cuda_time(runner(lambda **k: fn(**k, chunk=ch), args, False), 2, 10)
+                    except Exception as e: print(f"  sweep chunk={ch}: {type(e).__name__}: {e}"); continue
                     best.append((ms, bd, ch))
                     rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
                                      d_state=N, dtype=a.dtype, mode="fwd", method=f"triton[bd={bd},chunk={ch}]",

@@ -17,310 +17,424 @@ tl = optional_import("triton.language") if triton is not None else None
 HAS_TRITON = triton is not None # without triton this module defines no kernels and registers nothing
 
 # %% ../nbs/01a_kernels.ipynb #c4307de1
+_NOSPEC = ["su_b", "su_d", "su_l", "sdt_b", "sdt_k", "sdt_d", "sdt_l", "sB_b", "sB_k", "sB_g", "sB_n", "sB_l",
+           "sC_b", "sC_k", "sC_g", "sC_n", "sC_l", "sz_b", "sz_d", "sz_l", "so_b", "so_k", "so_d", "so_l"]
+# strides are not specialised: a stride of 1 would let the compiler vectorise the channel loads (several channels
+# per thread), which measured slower (more registers per thread; see the notes)
+
 if HAS_TRITON:
     @triton.jit
-    def _chunk_start(c, k, L, H, W, T: tl.constexpr, SS2D: tl.constexpr):
-        "Spatial position of step c*T of direction k and the position stride of the next steps of the chunk."
-        i0 = c * T
+    def _pos(i, k, L, H, W, SS2D: tl.constexpr):
+        "Spatial position of scan step i of direction k (i itself for a plain scan)."
         if SS2D:
-            rev = k >= 2
-            col = (k % 2) == 1
-            j0 = tl.where(rev, L - 1 - i0, i0)
-            p0 = tl.where(col, (j0 % H) * W + j0 // H, j0)
-            st = tl.where(col, W, 1)
-            st = tl.where(rev, -st, st)
-            return p0, st
+            j = tl.where(k >= 2, L - 1 - i, i)
+            return tl.where((k % 2) == 1, (j % H) * W + j // H, j)
         else:
-            return i0, 1
-
-
-    @triton.jit
-    def _ld_chunk(row, stride, c, p0, st, L, mask0, T: tl.constexpr, REV: tl.constexpr = False):
-        "The T steps of chunk c of one input (reversed if REV), each a masked fp32 load of `row + pos * stride`."
-        xs = ()
-        for r in tl.static_range(T):
-            s = T - 1 - r if REV else r
-            m = mask0 & (tl.where(mask0, c * T + s, L) < L)
-            xs = xs + (tl.load(row + (p0 + s * st) * stride, mask=m, other=0.0).to(tl.float32),)
-        return xs
+            return i
 
     @triton.jit
     def _softplus2(x):
-        "softplus(x) = ln 2 * log2(1 + 2^(x log2 e)), x itself above 20 (as F.softplus)."
         return tl.where(x <= 20.0, 0.6931471805599453 * tl.log2(1.0 + tl.exp2(x * 1.4426950408889634)), x)
 
     @triton.jit
+    def _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos, m,
+                 N: tl.constexpr, WITH_B: tl.constexpr, WITH_C: tl.constexpr, WITH_U: tl.constexpr):
+        "Inputs of one step: (u, dt, B_0..B_{N-1}, C_0..C_{N-1}) as fp32 (zeros where masked; unused ones omitted)."
+        xs = ()
+        if WITH_U:
+            xs = xs + (tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32),)
+        xs = xs + (tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32),)
+        if WITH_B:
+            for n in tl.static_range(N):
+                xs = xs + (tl.load(B_row + n * sB_n + pos * sB_l, mask=m, other=0.0).to(tl.float32),)
+        if WITH_C:
+            for n in tl.static_range(N):
+                xs = xs + (tl.load(C_row + n * sC_n + pos * sC_l, mask=m, other=0.0).to(tl.float32),)
+        return xs
+
+    @triton.jit(do_not_specialize=_NOSPEC)
     def _fwd_kernel(
-        u_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, D_ptr, bias_ptr, z_ptr, out_ptr, last_ptr,
-        Dm, L, N, H, W, DPG, n_chunks,
+        u_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, D_ptr, bias_ptr, z_ptr, out_ptr, last_ptr, hs_ptr, cs_ptr,
+        Dm, L, H, W, DPG, seg_len, n_seg,
         su_b, su_d, su_l, sdt_b, sdt_k, sdt_d, sdt_l,
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
-        SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
-        SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, YTILE: tl.constexpr, PREFETCH: tl.constexpr,
-        BLOCK_D: tl.constexpr, NP: tl.constexpr, T: tl.constexpr):
+        N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
+        SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr):
+        # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
         pid_d = tl.program_id(0)
-        k = tl.program_id(1)
+        pid_ks = tl.program_id(1)
         b = tl.program_id(2).to(tl.int64)
-        K = tl.num_programs(1)
-        d = pid_d * BLOCK_D + tl.arange(0, BLOCK_D)
+        nsp = n_seg // SP
+        k = pid_ks // nsp
+        K = tl.num_programs(1) // nsp
+        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]            # (SP, 1) segment of each lane row
+        d = pid_d * BDC + tl.arange(0, BDC)[None, :]                   # (1, BDC) channel of each lane column
         dmask = d < Dm
-        n = tl.arange(0, NP)
-        nmask = n < N
         kd = k * Dm + d
-        dn_mask = dmask[:, None] & nmask[None, :]
-        A2 = tl.load(A_ptr + kd[:, None] * N + n[None, :], mask=dn_mask, other=0.0) * 1.4426950408889634
+        A2 = ()
+        for n in tl.static_range(N):
+            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
-        g = (pid_d * BLOCK_D) // DPG
+        if BSCALAR:
+            g = (pid_d * BDC) // DPG
+        else:
+            g = d // DPG
         u_row = u_ptr + b * su_b + d * su_d
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
-        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g + n * sB_n
-        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g + n * sC_n
+        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
+        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
         z_row = z_ptr + b * sz_b + d * sz_d
         o_row = out_ptr + b * so_b + k * so_k + d * so_d
-        h = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        tt = tl.arange(0, T)
-        if PREFETCH == 2:
-            p0n, stn = _chunk_start(0, k, L, H, W, T, SS2D)
-            nus = _ld_chunk(u_row, su_l, 0, p0n, stn, L, dmask, T)
-            ndts = _ld_chunk(dt_row, sdt_l, 0, p0n, stn, L, dmask, T)
-            nBs = _ld_chunk(B_row, sB_l, 0, p0n, stn, L, nmask, T)
-            nCs = _ld_chunk(C_row, sC_l, 0, p0n, stn, L, nmask, T)
-        for c in range(0, n_chunks):
-            p0, st = _chunk_start(c, k, L, H, W, T, SS2D)
-            if PREFETCH == 2:
-                us, dts, Bs, Cs = nus, ndts, nBs, nCs
-                p0n, stn = _chunk_start(c + 1, k, L, H, W, T, SS2D)
-                nus = _ld_chunk(u_row, su_l, c + 1, p0n, stn, L, dmask, T)
-                ndts = _ld_chunk(dt_row, sdt_l, c + 1, p0n, stn, L, dmask, T)
-                nBs = _ld_chunk(B_row, sB_l, c + 1, p0n, stn, L, nmask, T)
-                nCs = _ld_chunk(C_row, sC_l, c + 1, p0n, stn, L, nmask, T)
-            elif PREFETCH == 1:
-                us = _ld_chunk(u_row, su_l, c, p0, st, L, dmask, T)
-                dts = _ld_chunk(dt_row, sdt_l, c, p0, st, L, dmask, T)
-                Bs = _ld_chunk(B_row, sB_l, c, p0, st, L, nmask, T)
-                Cs = _ld_chunk(C_row, sC_l, c, p0, st, L, nmask, T)
-            if YTILE:
-                ytile = tl.zeros((BLOCK_D, T), dtype=tl.float32)
-            for s in tl.static_range(T):
-                i = c * T + s
-                pos = p0 + s * st
-                m = dmask & (tl.where(dmask, i, L) < L)
-                if PREFETCH == 0:
-                    u = tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32)
-                    dt = tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32)
-                    nm = nmask & (tl.where(nmask, i, L) < L)
-                    Bt = tl.load(B_row + pos * sB_l, mask=nm, other=0.0).to(tl.float32)[None, :]
-                    Ct = tl.load(C_row + pos * sC_l, mask=nm, other=0.0).to(tl.float32)[None, :]
-                else:
-                    u = us[s]
-                    dt = dts[s]
-                    Bt = Bs[s][None, :]
-                    Ct = Cs[s][None, :]
+        t0 = s * seg_len
+        t1 = tl.minimum(t0 + seg_len, L)
+        seg0 = (b * K + k) * n_seg                                      # row of segment 0 in hs / cs
+        h = ()
+        for n in tl.static_range(N):
+            h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        if not STATES:
+            # the state entering segment s: fold the end states (from zero) of segments 0..s-1
+            for j in range(0, (pid_ks % nsp) * SP + SP - 1):
+                take = (j < s) & dmask
+                cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
+                h2 = ()
+                for n in tl.static_range(N):
+                    hj = tl.load(hs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
+                    h2 = h2 + (tl.where(take, tl.exp2(cj * A2[n]) * h[n] + hj, h[n]),)
+                h = h2
+        csum = tl.zeros((SP, BDC), dtype=tl.float32)
+        NI: tl.constexpr = (2 + N) if STATES else (2 + 2 * N)          # values loaded per step
+        nx = ()
+        for r in tl.static_range(T):
+            tr = t0 + r
+            nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
+                               _pos(tr, k, L, H, W, SS2D), dmask & (tr < t1), N, True, not STATES, True)
+        for i0 in range(0, seg_len, T):
+            cur = nx
+            nx = ()
+            for r in tl.static_range(T):   # the next group's loads go out before this group's work
+                tr = t0 + i0 + T + r
+                nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
+                                   _pos(tr, k, L, H, W, SS2D), dmask & (tr < t1), N, True, not STATES, True)
+            for r in tl.static_range(T):
+                t = t0 + i0 + r
+                m = dmask & (t < t1)
+                u = cur[r * NI]
+                dt = cur[r * NI + 1]
                 if HAS_BIAS:
                     dt = dt + bias
                 if SOFTPLUS:
                     dt = _softplus2(dt)
                 dt = tl.where(m, dt, 0.0)
-                h = tl.exp2(dt[:, None] * A2) * h + (dt * u)[:, None] * Bt
-                y = tl.sum(h * Ct, axis=1)
-                if HAS_D:
-                    y += Dv * u
-                if HAS_Z:
-                    zz = tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32)
-                    y = y * zz / (1.0 + tl.exp2(-zz * 1.4426950408889634))
-                if YTILE:
-                    ytile = tl.where(tt[None, :] == s, y[:, None], ytile)
+                dtu = dt * u
+                h2 = ()
+                y = tl.zeros((SP, BDC), dtype=tl.float32)
+                for n in tl.static_range(N):
+                    hn = tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI + 2 + n]
+                    h2 = h2 + (hn,)
+                    if not STATES:
+                        y += hn * cur[r * NI + 2 + N + n]
+                h = h2
+                if STATES:
+                    csum += dt
                 else:
+                    pos = _pos(t, k, L, H, W, SS2D)
+                    if HAS_D:
+                        y += Dv * u
+                    if HAS_Z:
+                        zz = tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32)
+                        y = y * zz / (1.0 + tl.exp2(-zz * 1.4426950408889634))
                     if ATOMIC:
                         tl.atomic_add(o_row + pos * so_l, y, mask=m, sem="relaxed")
                     else:
                         tl.store(o_row + pos * so_l, y.to(out_ptr.dtype.element_ty), mask=m)
-            if YTILE:
-                mt = dmask[:, None] & (c * T + tt < L)[None, :]
-                optr = o_row[:, None] + (p0 + tt * st)[None, :] * so_l
-                if ATOMIC:
-                    tl.atomic_add(optr, ytile, mask=mt, sem="relaxed")
-                else:
-                    tl.store(optr, ytile.to(out_ptr.dtype.element_ty), mask=mt)
+        if STATES:
+            mk = dmask & (s < n_seg)
+            for n in tl.static_range(N):
+                tl.store(hs_ptr + ((seg0 + s) * N + n) * Dm + d, h[n], mask=mk)
+            tl.store(cs_ptr + (seg0 + s) * Dm + d, csum, mask=mk)
         if SAVE_LAST:
-            tl.store(last_ptr + ((b * K + k) * Dm + d)[:, None] * N + n[None, :], h, mask=dn_mask)
+            ml = dmask & (s == n_seg - 1)
+            for n in tl.static_range(N):
+                tl.store(last_ptr + ((b * K + k) * Dm + d + 0 * s) * N + n, h[n], mask=ml)
 
     @triton.jit
-    def _bwd_kernel(
-        u_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, D_ptr, bias_ptr, z_ptr, dout_ptr,
-        du_ptr, ddt_ptr, dA_ptr, dB_ptr, dC_ptr, dD_ptr, dbias_ptr, dz_ptr, hseg_ptr, cseg_ptr,
-        Dm, L, N, H, W, DPG, G, n_chunks, n_seg,
+    def _ld_group(u_row, dt_row, B_row, C_row, dy_row, f_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l,
+                  t0, t1, i0, k, L, H, W, dmask,
+                  SS2D: tl.constexpr, N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
+                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr):
+        "Backward inputs of T steps from offset i0 (reversed order if REV): per step [u], dt, [B], C, dy, [F], [z]."
+        xs = ()
+        for rr in tl.static_range(T):
+            r = T - 1 - rr if REV else rr
+            t = t0 + i0 + r
+            m = dmask & (t < t1)
+            pos = _pos(t, k, L, H, W, SS2D)
+            xs = xs + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos, m, N, WITH_B, True, WITH_U)
+            xs = xs + (tl.load(dy_row + pos * sy_l, mask=m, other=0.0).to(tl.float32),)
+            if WITH_F:
+                xs = xs + (tl.load(f_row + pos * sf_l, mask=m, other=0.0),)
+            if HAS_Z:
+                xs = xs + (tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32),)
+        return xs
+
+    @triton.jit
+    def _silu_parts(zz):
+        "(silu(z), sigmoid(z))"
+        sg = 1.0 / (1.0 + tl.exp2(-zz * 1.4426950408889634))
+        return zz * sg, sg
+
+    @triton.jit(do_not_specialize=_NOSPEC)
+    def _bwd_states_kernel(
+        dt_ptr, A_ptr, C_ptr, bias_ptr, z_ptr, dout_ptr, cs_ptr, gs_ptr,
+        Dm, L, H, W, DPG, seg_len, n_seg,
         su_b, su_d, su_l, sdt_b, sdt_k, sdt_d, sdt_l,
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
-        sz_b, sz_d, sz_l, so_b, so_d, so_l,
-        SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
-        SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr, PREFETCH: tl.constexpr,
-        BLOCK_D: tl.constexpr, NP: tl.constexpr, T: tl.constexpr, CPS: tl.constexpr):
+        sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
+        N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr):
+        "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
         pid_d = tl.program_id(0)
-        k = tl.program_id(1)
+        pid_ks = tl.program_id(1)
         b = tl.program_id(2).to(tl.int64)
-        K = tl.num_programs(1)
-        d = pid_d * BLOCK_D + tl.arange(0, BLOCK_D)
+        nsp = n_seg // SP
+        k = pid_ks // nsp
+        K = tl.num_programs(1) // nsp
+        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
+        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
         dmask = d < Dm
-        n = tl.arange(0, NP)
-        nmask = n < N
-        tt = tl.arange(0, T)
         kd = k * Dm + d
-        dn_mask = dmask[:, None] & nmask[None, :]
-        A = tl.load(A_ptr + kd[:, None] * N + n[None, :], mask=dn_mask, other=0.0)
-        A2 = A * 1.4426950408889634
+        A2 = ()
+        for n in tl.static_range(N):
+            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+        if HAS_BIAS:
+            bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
+        g = d // DPG
+        dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
+        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
+        z_row = z_ptr + b * sz_b + d * sz_d
+        dy_row = dout_ptr + b * so_b + d * so_d
+        t0 = s * seg_len
+        t1 = tl.minimum(t0 + seg_len, L)
+        seg0 = (b * K + k) * n_seg
+        NI: tl.constexpr = 2 + N + (1 if HAS_Z else 0)
+        ga = ()
+        for n in tl.static_range(N):
+            ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        n_groups = tl.cdiv(seg_len, T)
+        for gi in range(0, n_groups):
+            i0 = (n_groups - 1 - gi) * T
+            cur = _ld_group(dt_row, dt_row, C_row, C_row, dy_row, dy_row, z_row, sdt_l, sdt_l, sC_n, sC_l, sC_n, sC_l,
+                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, False, False, False, HAS_Z, True, T)
+            for rr in tl.static_range(T):
+                dt = cur[rr * NI]
+                dy = cur[rr * NI + 1 + N]
+                if HAS_Z:
+                    sz, sg = _silu_parts(cur[rr * NI + 2 + N])
+                    dy = dy * sz
+                if HAS_BIAS:
+                    dt = dt + bias
+                if SOFTPLUS:
+                    dt = _softplus2(dt)
+                t = t0 + i0 + (T - 1 - rr)
+                dt = tl.where(dmask & (t < t1), dt, 0.0)
+                ga2 = ()
+                for n in tl.static_range(N):
+                    ga2 = ga2 + (tl.exp2(dt * A2[n]) * (ga[n] + cur[rr * NI + 1 + n] * dy),)
+                ga = ga2
+        mk = dmask & (s < n_seg)
+        for n in tl.static_range(N):
+            tl.store(gs_ptr + ((seg0 + s) * N + n) * Dm + d, ga[n], mask=mk)
+
+    @triton.jit(do_not_specialize=_NOSPEC + ["sdu_l", "sdz_l", "sdd_l", "sbc_n", "sbc_l"])
+    def _bwd_kernel(
+        u_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, D_ptr, bias_ptr, z_ptr, dout_ptr,
+        du_ptr, ddt_ptr, dA_ptr, dB_ptr, dC_ptr, dD_ptr, dbias_ptr, dz_ptr, hs_ptr, cs_ptr, gs_ptr, hk_ptr, ck_ptr,
+        Dm, L, H, W, DPG, G, seg_len, n_seg, n_sub,
+        su_b, su_d, su_l, sdt_b, sdt_k, sdt_d, sdt_l,
+        sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
+        sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
+        sdu_b, sdu_d, sdu_l, sdz_b, sdz_d, sdz_l, sdd_b, sdd_k, sdd_d, sdd_l, sbc_b, sbc_k, sbc_g, sbc_n, sbc_l,
+        N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
+        SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr):
+        pid_d = tl.program_id(0)
+        pid_ks = tl.program_id(1)
+        b = tl.program_id(2).to(tl.int64)
+        nsp = n_seg // SP
+        k = pid_ks // nsp
+        K = tl.num_programs(1) // nsp
+        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
+        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
+        dmask = d < Dm
+        kd = k * Dm + d
+        A2 = ()
+        for n in tl.static_range(N):
+            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
-        g = (pid_d * BLOCK_D) // DPG
+        g = d // DPG
+        g0 = (pid_d * BDC) // DPG                   # the tile's group of B, C (a tile never straddles two)
         u_row = u_ptr + b * su_b + d * su_d
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
-        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g + n * sB_n
-        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g + n * sC_n
+        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
+        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
         z_row = z_ptr + b * sz_b + d * sz_d
         dy_row = dout_ptr + b * so_b + d * so_d
-        # fp32 contiguous outputs: du, dz (B, Dm, L), ddt (B, K, Dm, L), dB/dC (B, K*G, N, L)
-        du_row = du_ptr + (b * Dm + d) * L
-        dz_row = dz_ptr + (b * Dm + d) * L
-        ddt_row = ddt_ptr + ((b * K + k) * Dm + d) * L
-        dBC_row = (((b * K + k) * G + g) * N + n) * L
-        seg_row = ((b * K + k) * Dm + d) * n_seg        # (BLOCK_D,) rows of hseg (.., n_seg, NP) and cseg (.., n_seg)
-        # sweep 1, forward in time: recompute h; F_t = sum_n A q_t h_t (q = C dy) into ddt; dC; dz;
-        # sum_t c_t q_t h_t for dA (c_t: cumulative dt from the segment start); h and c at each segment end
-        h = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        dAx = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        cum = tl.zeros((BLOCK_D,), dtype=tl.float32)
-        dD_acc = tl.zeros((BLOCK_D,), dtype=tl.float32)
-        for c in range(0, n_chunks):
-            p0, st = _chunk_start(c, k, L, H, W, T, SS2D)
-            cum = tl.where(c % CPS == 0, 0.0, cum)
-            Ftile = tl.zeros((BLOCK_D, T), dtype=tl.float32)
-            dCtile = tl.zeros((T, NP), dtype=tl.float32)
-            if HAS_Z:
-                dztile = tl.zeros((BLOCK_D, T), dtype=tl.float32)
-            if PREFETCH:
-                us = _ld_chunk(u_row, su_l, c, p0, st, L, dmask, T)
-                dts = _ld_chunk(dt_row, sdt_l, c, p0, st, L, dmask, T)
-                Bs = _ld_chunk(B_row, sB_l, c, p0, st, L, nmask, T)
-                Cs = _ld_chunk(C_row, sC_l, c, p0, st, L, nmask, T)
-                dys = _ld_chunk(dy_row, so_l, c, p0, st, L, dmask, T)
-            for s in tl.static_range(T):
-                i = c * T + s
-                pos = p0 + s * st
-                m = dmask & (tl.where(dmask, i, L) < L)
-                nm = nmask & (tl.where(nmask, i, L) < L)
-                if PREFETCH:
-                    u = us[s]
-                    dt = dts[s]
-                    Bt = Bs[s]
-                    Ct = Cs[s]
-                    dy = dys[s]
-                else:
-                    u = tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32)
-                    dt = tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32)
-                    Bt = tl.load(B_row + pos * sB_l, mask=nm, other=0.0).to(tl.float32)
-                    Ct = tl.load(C_row + pos * sC_l, mask=nm, other=0.0).to(tl.float32)
-                    dy = tl.load(dy_row + pos * so_l, mask=m, other=0.0).to(tl.float32)
+        du_row = du_ptr + b * sdu_b + d * sdu_d
+        dz_row = dz_ptr + b * sdz_b + d * sdz_d
+        ddt_row = ddt_ptr + b * sdd_b + k * sdd_k + d * sdd_d
+        dBC_off = b * sbc_b + k * sbc_k + g0 * sbc_g
+        t0 = s * seg_len
+        t1 = tl.minimum(t0 + seg_len, L)
+        seg0 = (b * K + k) * n_seg
+        hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
+        n_groups = tl.cdiv(seg_len, T)
+        # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
+        h = ()
+        ga = ()
+        for n in tl.static_range(N):
+            h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
+            ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        smin = (pid_ks % nsp) * SP
+        for j in range(0, smin + SP - 1):
+            take = (j < s) & dmask
+            cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
+            h2 = ()
+            for n in tl.static_range(N):
+                hj = tl.load(hs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
+                h2 = h2 + (tl.where(take, tl.exp2(cj * A2[n]) * h[n] + hj, h[n]),)
+            h = h2
+        for jj in range(0, n_seg - smin - 1):
+            j = n_seg - 1 - jj
+            take = (j > s) & dmask
+            cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
+            ga2 = ()
+            for n in tl.static_range(N):
+                gj = tl.load(gs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
+                ga2 = ga2 + (tl.where(take, tl.exp2(cj * A2[n]) * ga[n] + gj, ga[n]),)
+            ga = ga2
+        # sweep 1, forward in time: h; dC; dz; F_t = sum_n A q_t h_t into ddt; sum_t c_t q_t h_t into dA; checkpoints
+        NI1: tl.constexpr = 3 + 2 * N + (1 if HAS_Z else 0)
+        dAx = ()
+        for n in tl.static_range(N):
+            dAx = dAx + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        cum = tl.zeros((SP, BDC), dtype=tl.float32)
+        dD_acc = tl.zeros((SP, BDC), dtype=tl.float32)
+        for gi in range(0, n_groups):
+            i0 = gi * T
+            cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
+                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, False, HAS_Z, False, T)
+            for r in tl.static_range(T):
+                t = t0 + i0 + r
+                m = dmask & (t < t1)
+                pos = _pos(t, k, L, H, W, SS2D)
+                u = cur[r * NI1]
+                dt = cur[r * NI1 + 1]
+                dy = cur[r * NI1 + 2 + 2 * N]
                 if HAS_BIAS:
                     dt = dt + bias
                 if SOFTPLUS:
                     dt = _softplus2(dt)
                 dt = tl.where(m, dt, 0.0)
-                h = tl.exp2(dt[:, None] * A2) * h + (dt * u)[:, None] * Bt[None, :]
+                dtu = dt * u
+                h2 = ()
+                for n in tl.static_range(N):
+                    h2 = h2 + (tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI1 + 2 + n],)
+                h = h2
                 if HAS_Z:
-                    zz = tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32)
-                    sg = 1.0 / (1.0 + tl.exp2(-zz * 1.4426950408889634))
-                    y = tl.sum(h * Ct[None, :], axis=1)
+                    zz = cur[r * NI1 + 3 + 2 * N]
+                    sz, sg = _silu_parts(zz)
+                    y = tl.zeros((SP, BDC), dtype=tl.float32)
+                    for n in tl.static_range(N):
+                        y += h[n] * cur[r * NI1 + 2 + N + n]
                     if HAS_D:
                         y += Dv * u
-                    dztile = tl.where(tt[None, :] == s, (dy * y * sg * (1.0 + zz * (1.0 - sg)))[:, None], dztile)
-                    dy = dy * zz * sg
+                    tl.store(dz_row + pos * sdz_l, dy * y * sg * (1.0 + zz * (1.0 - sg)), mask=m)
+                    dy = dy * sz
                 cum += dt
-                qh = h * (Ct[None, :] * dy[:, None])
-                dAx += cum[:, None] * qh
-                Ftile = tl.where(tt[None, :] == s, tl.sum(A * qh, axis=1)[:, None], Ftile)
-                dCtile = tl.where(tt[:, None] == s, tl.sum(h * dy[:, None], axis=0)[None, :], dCtile)
+                Fv = tl.zeros((SP, BDC), dtype=tl.float32)
+                dA2 = ()
+                rowm = t < t1
+                for n in tl.static_range(N):
+                    hdy = h[n] * dy
+                    qh = hdy * cur[r * NI1 + 2 + N + n]
+                    dA2 = dA2 + (dAx[n] + cum * qh,)
+                    Fv += A2[n] * qh
+                    tl.atomic_add(dC_ptr + dBC_off + n * sbc_n + pos * sbc_l, tl.sum(hdy, axis=1, keep_dims=True),
+                                  mask=rowm, sem="relaxed")
+                dAx = dA2
+                tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
                 if HAS_D:
                     dD_acc += dy * u
-            lt = (c * T + tt) < L
-            ptile = p0 + tt * st
-            mt = dmask[:, None] & lt[None, :]
-            tl.store(ddt_row[:, None] + ptile[None, :], Ftile, mask=mt)
-            if HAS_Z:
-                tl.store(dz_row[:, None] + ptile[None, :], dztile, mask=mt)
-            tl.atomic_add(dC_ptr + dBC_row[None, :] + ptile[:, None], dCtile, mask=lt[:, None] & nmask[None, :], sem="relaxed")
-            if ((c % CPS) == CPS - 1) | (c == n_chunks - 1):
-                sgi = c // CPS
-                tl.store(hseg_ptr + (seg_row[:, None] + sgi) * NP + n[None, :], h, mask=dn_mask)
-                tl.store(cseg_ptr + seg_row + sgi, cum, mask=dmask)
-        tl.debug_barrier()
-        # sweep 2, backward in time: adjoint g_t = a_{t+1} g_{t+1} + C_t dy_t; S_t = sum_{s>=t} (F_s - G_s)
-        gg = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        a_next = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        R = tl.zeros((BLOCK_D, NP), dtype=tl.float32)
-        S = tl.zeros((BLOCK_D,), dtype=tl.float32)
-        dbias_acc = tl.zeros((BLOCK_D,), dtype=tl.float32)
-        for cc in range(0, n_chunks):
-            c = n_chunks - 1 - cc
-            p0, st = _chunk_start(c, k, L, H, W, T, SS2D)
-            if ((c % CPS) == CPS - 1) | (c == n_chunks - 1):
-                # entering a segment at its end e: R = dL/dlog a_{e+1} = g_{e+1} a_{e+1} h_e, c = segment's sum of dt
-                sgi = c // CPS
-                R = gg * a_next * tl.load(hseg_ptr + (seg_row[:, None] + sgi) * NP + n[None, :], mask=dn_mask, other=0.0)
-                cum = tl.load(cseg_ptr + seg_row + sgi, mask=dmask, other=0.0)
-                S = tl.sum(A * R, axis=1)   # = sum_{s>e} (F_s - G_s), exactly; bounds the rounding of the running sum
-            ddttile = tl.zeros((BLOCK_D, T), dtype=tl.float32)
-            dutile = tl.zeros((BLOCK_D, T), dtype=tl.float32)
-            dBtile = tl.zeros((T, NP), dtype=tl.float32)
-            if PREFETCH:
-                us = _ld_chunk(u_row, su_l, c, p0, st, L, dmask, T, True)
-                dts = _ld_chunk(dt_row, sdt_l, c, p0, st, L, dmask, T, True)
-                Bs = _ld_chunk(B_row, sB_l, c, p0, st, L, nmask, T, True)
-                Cs = _ld_chunk(C_row, sC_l, c, p0, st, L, nmask, T, True)
-                dys = _ld_chunk(dy_row, so_l, c, p0, st, L, dmask, T, True)
-                Fs = _ld_chunk(ddt_row, 1, c, p0, st, L, dmask, T, True)
-            for ss in tl.static_range(T):
-                s = T - 1 - ss
-                i = c * T + s
-                pos = p0 + s * st
-                m = dmask & (tl.where(dmask, i, L) < L)
-                nm = nmask & (tl.where(nmask, i, L) < L)
-                if PREFETCH:
-                    u = us[ss]
-                    dtr = dts[ss]
-                    Bt = Bs[ss]
-                    Ct = Cs[ss]
-                    dy = dys[ss]
-                    Fv = Fs[ss]
-                else:
-                    u = tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32)
-                    dtr = tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32)
-                    Bt = tl.load(B_row + pos * sB_l, mask=nm, other=0.0).to(tl.float32)
-                    Ct = tl.load(C_row + pos * sC_l, mask=nm, other=0.0).to(tl.float32)
-                    dy = tl.load(dy_row + pos * so_l, mask=m, other=0.0).to(tl.float32)
-                    Fv = tl.load(ddt_row + pos, mask=m, other=0.0)
+            if (((i0 + T) % SUB) == 0) | (i0 + T >= seg_len):
+                sub = i0 // SUB
+                for n in tl.static_range(N):
+                    tl.store(hk_ptr + (hk_row + sub * N + n) * Dm + d, h[n], mask=dmask)
+                tl.store(ck_ptr + ((seg0 + s) * n_sub + sub) * Dm + d, cum, mask=dmask)
+                cum = tl.zeros((SP, BDC), dtype=tl.float32)
+        tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
+        # sweep 2, backward in time: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du, dB, dA
+        NI2: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
+        S = tl.zeros((SP, BDC), dtype=tl.float32)
+        dbias_acc = tl.zeros((SP, BDC), dtype=tl.float32)
+        for gi in range(0, n_groups):
+            i0 = (n_groups - 1 - gi) * T
+            if (((i0 + T) % SUB) == 0) | (i0 + T >= seg_len):
+                # entering a sub-segment at its end e: R = a_{e+1} g_{e+1} h_e; dA += R * (its sum of dt); S = sum_n A R
+                sub = i0 // SUB
+                cum = tl.load(ck_ptr + ((seg0 + s) * n_sub + sub) * Dm + d, mask=dmask, other=0.0)
+                S = tl.zeros((SP, BDC), dtype=tl.float32)
+                dA2 = ()
+                for n in tl.static_range(N):
+                    Rn = ga[n] * tl.load(hk_ptr + (hk_row + sub * N + n) * Dm + d, mask=dmask, other=0.0)
+                    S += A2[n] * Rn
+                    dA2 = dA2 + (dAx[n] + cum * Rn,)
+                dAx = dA2
+                S = S * 0.6931471805599453
+            cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, ddt_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
+                            so_l, sdd_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, True, HAS_Z, True, T)
+            for rr in tl.static_range(T):
+                t = t0 + i0 + (T - 1 - rr)
+                m = dmask & (t < t1)
+                pos = _pos(t, k, L, H, W, SS2D)
+                u = cur[rr * NI2]
+                dtr = cur[rr * NI2 + 1]
+                dy = cur[rr * NI2 + 2 + 2 * N]
+                Fv = cur[rr * NI2 + 3 + 2 * N]
+                if HAS_Z:
+                    sz, sg = _silu_parts(cur[rr * NI2 + 4 + 2 * N])
+                    dy = dy * sz
                 if HAS_BIAS:
                     dtr = dtr + bias
                 dt = dtr
                 if SOFTPLUS:
                     dt = _softplus2(dtr)
                 dt = tl.where(m, dt, 0.0)
-                if HAS_Z:
-                    zz = tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32)
-                    dy = dy * zz / (1.0 + tl.exp2(-zz * 1.4426950408889634))
-                gg = a_next * gg + Ct[None, :] * dy[:, None]
-                a_next = tl.exp2(dt[:, None] * A2)
                 dtu = dt * u
-                gB = gg * Bt[None, :]
-                sgB = tl.sum(gB, axis=1)
-                # G_t = sum_n A b_t g_t with b_t = dt u B; dA: sum_t c_t (q_t h_t - b_t g_t) + R sum_seg dt
-                S += Fv - dtu * tl.sum(A * gB, axis=1)
-                dAx += dt[:, None] * R - (cum * dtu)[:, None] * gB
+                sgB = tl.zeros((SP, BDC), dtype=tl.float32)
+                AgB = tl.zeros((SP, BDC), dtype=tl.float32)
+                ga2 = ()
+                dA2 = ()
+                rowm = t < t1
+                for n in tl.static_range(N):
+                    gn = ga[n] + cur[rr * NI2 + 2 + N + n] * dy
+                    gB = gn * cur[rr * NI2 + 2 + n]
+                    sgB += gB
+                    AgB += A2[n] * gB
+                    dA2 = dA2 + (dAx[n] - cum * dtu * gB,)
+                    tl.atomic_add(dB_ptr + dBC_off + n * sbc_n + pos * sbc_l, tl.sum(gn * dtu, axis=1, keep_dims=True),
+                                  mask=rowm, sem="relaxed")
+                    ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
+                ga = ga2
+                dAx = dA2
+                S += Fv - dtu * AgB * 0.6931471805599453
                 cum -= dt
                 ddt = u * sgB + S
                 if SOFTPLUS:
@@ -330,99 +444,112 @@ if HAS_TRITON:
                 du = dt * sgB
                 if HAS_D:
                     du += Dv * dy
-                ddttile = tl.where(tt[None, :] == s, ddt[:, None], ddttile)
-                dutile = tl.where(tt[None, :] == s, du[:, None], dutile)
-                dBtile = tl.where(tt[:, None] == s, tl.sum(gg * dtu[:, None], axis=0)[None, :], dBtile)
-            lt = (c * T + tt) < L
-            ptile = p0 + tt * st
-            mt = dmask[:, None] & lt[None, :]
-            tl.debug_barrier()   # every F of this chunk was read before ddt overwrites it
-            tl.store(ddt_row[:, None] + ptile[None, :], ddttile, mask=mt)
-            if DU_ATOMIC:
-                tl.atomic_add(du_row[:, None] + ptile[None, :], dutile, mask=mt, sem="relaxed")
-            else:
-                tl.store(du_row[:, None] + ptile[None, :], dutile, mask=mt)
-            tl.atomic_add(dB_ptr + dBC_row[None, :] + ptile[:, None], dBtile, mask=lt[:, None] & nmask[None, :], sem="relaxed")
-        tl.store(dA_ptr + (b * K * Dm + kd[:, None]) * N + n[None, :], dAx, mask=dn_mask)
+                tl.store(ddt_row + pos * sdd_l, ddt, mask=m)
+                if DU_ATOMIC:
+                    tl.atomic_add(du_row + pos * sdu_l, du, mask=m, sem="relaxed")
+                else:
+                    tl.store(du_row + pos * sdu_l, du, mask=m)
+        # per-program partial sums over this program's segments: rows b * nsp + segment-block
+        prow = b * nsp + (pid_ks % nsp)
+        for n in tl.static_range(N):
+            tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n, tl.sum(dAx[n], axis=0, keep_dims=True), mask=dmask)
         if HAS_D:
-            tl.store(dD_ptr + b * K * Dm + kd, dD_acc, mask=dmask)
+            tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=dmask)
         if HAS_BIAS:
-            tl.store(dbias_ptr + b * K * Dm + kd, dbias_acc, mask=dmask)
+            tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=dmask)
 
 # %% ../nbs/01a_kernels.ipynb #627ebeb0
 def _pow2(x:int) -> int:
     "The smallest power of two >= `x` (1 for x <= 1)."
     return 1 << max(0, int(x) - 1).bit_length()
 
-def _plan(Bsz:int, K:int, Dm:int, N:int, dpg:int, H:int, device:torch.device,
-          block_d:int|None=None, # channels per program; None: heuristic
-          chunk:int|None=None,   # steps per chunk; None: heuristic
-          ss2d:bool=False, backward:bool=False):
-    "Pick `(BLOCK_D, NP, T, num_warps)`: channel tile, padded state size, chunk length and warps per program."
+_SUB = 128   # steps per sub-segment of the backward's dA sums (see the notes)
+
+def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
+          block_d:int|None=None,  # channels per program; None: min(32, D)
+          segments:int|None=None, # pieces of L scanned in parallel; None: heuristic
+          backward:bool=False,
+          chunk:int|None=None,    # steps per group of loads; None: 2
+         ) -> tuple[int, int, int, int, int]:
+    "Pick `(SP, BDC, n_seg, seg_len, T)`: a one-warp program is SP segments x BDC channels (SP*BDC = 32 lanes)."
     for name, v in (("block_d", block_d), ("chunk", chunk)):
         if v is not None and (not isinstance(v, int) or v < 1 or v & (v - 1)):
             raise ValueError(f"{name}={v!r}: expected a power of two such as 1, 2, 4, ..., or None for the default")
-    NP = max(_pow2(N), 2)
-    T = chunk or 8
-    if ss2d:
-        while T > 1 and H % T: T //= 2          # a chunk of a column direction stays in one column
-    bd = block_d or (8 if backward else 32)
-    bd = min(bd, _pow2(Dm))
-    while bd > 1 and dpg % bd: bd //= 2       # a tile never straddles two groups of B, C
-    sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 1
-    if backward:   # one warp per program: split the channels finer while there are < 2 programs per SM
-        while block_d is None and bd > 2 and Bsz * K * -(-Dm // bd) < 2 * sms: bd //= 2
-        return bd, NP, T, 1
-    ept = 4                                     # state elements per thread
-    while ept > 1 and Bsz * K * Dm * NP // (32 * ept) < 8 * sms: ept //= 2
-    return bd, NP, T, max(1, min(8, bd * NP // (32 * ept)))
+    if segments is not None and (not isinstance(segments, int) or segments < 1):
+        raise ValueError(f"segments={segments!r}: expected a positive int (pieces of the sequence), or None")
+    bdc = min(block_d or 32, 32, _pow2(Dm))
+    if backward:
+        while bdc > 1 and dpg % bdc: bdc //= 2     # a tile's channels share one group of B, C (one dB, dC sum)
+    sp = 32 // bdc                                 # lanes left over go to further segments of L
+    T = chunk or 2
+    unit = _SUB if backward else T
+    sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
+    rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
+    n_seg = sp
+    if segments is None and rows < 4 * sms:        # few programs: split L up to 16 per SM, pieces >= 512 steps
+        while rows * n_seg // sp < 16 * sms and -(-L // (2 * n_seg)) >= 512: n_seg *= 2
+    elif segments is not None:
+        n_seg = -(-segments // sp) * sp
+    seg_len = L if n_seg == 1 else -(-(-(-L // n_seg)) // unit) * unit
+    return sp, bdc, n_seg, seg_len, T
 
 # %% ../nbs/01a_kernels.ipynb #a69542d2
-def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, block_d, chunk):
-    "Run the forward kernel. `dt` (B, K, Dm, L), `Bm`/`Cm` (B, K, G, N, L) views; returns the last state or None."
+def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
+    "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
-    BD, NP, T, nw = _plan(Bsz, K, Dm, N, Dm // G, H, u.device, block_d, chunk, ss2d)
-    last = torch.empty(Bsz, K, Dm, N, device=u.device, dtype=torch.float32) if save_last else A
+    sp, bdc, n_seg, seg_len, T = plan
+    f32 = dict(device=u.device, dtype=torch.float32)
+    last = torch.empty(Bsz, K, Dm, N, **f32) if save_last else A
     zt = z if z is not None else u
-    so = (out.stride(0), 0, out.stride(1), out.stride(2))
-    _fwd_kernel[(-(-Dm // BD), K, Bsz)](
-        u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last,
-        Dm, L, N, H, W, Dm // G, -(-L // T),
-        *u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), *so,
-        SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-        SOFTPLUS=bool(softplus), SAVE_LAST=save_last, ATOMIC=ss2d, YTILE=True, PREFETCH=2,
-        BLOCK_D=BD, NP=NP, T=T, num_warps=nw)
+    args = (Dm, L, H, W, Dm // G, seg_len, n_seg, *u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(),
+            out.stride(0), 0, out.stride(1), out.stride(2))
+    grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
+    kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
+              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, num_warps=1)
+    ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
+    hs = cs = A
+    if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
+        hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
+        _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=False, ATOMIC=False, STATES=True, **kw)
+    _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=save_last, ATOMIC=ss2d, STATES=False, **kw)
     return last if save_last else None
 
-_DA_SEGMENT = 128   # steps per segment of the dA sum in the backward (see the notes)
-
-def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, block_d, chunk):
-    "Run the backward kernel; returns fp32 (du, ddt, dA, dB, dC, dD, dbias, dz) with dB, dC as (B, K*G, N, L)."
+def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, plan):
+    "Backward; returns fp32 (du, ddt, dA, dB, dC, dD, dbias, dz): du like u, ddt like dt, dB and dC (B, K, G, N, L)."
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
-    BD, NP, T, nw = _plan(Bsz, K, Dm, N, Dm // G, H, u.device, block_d, chunk, ss2d, backward=True)
-    kw = dict(device=u.device, dtype=torch.float32)
-    du = (torch.zeros if K > 1 else torch.empty)(Bsz, Dm, L, **kw)
-    ddt = torch.empty(Bsz, K, Dm, L, **kw)
-    dA = torch.empty(Bsz, K * Dm, N, **kw)
-    dB, dC = torch.zeros(Bsz, K * G, N, L, **kw), torch.zeros(Bsz, K * G, N, L, **kw)
-    dD = torch.empty(Bsz, K * Dm, **kw) if D is not None else None
-    dbias = torch.empty(Bsz, K * Dm, **kw) if bias is not None else None
-    dz = torch.empty(Bsz, Dm, L, **kw) if z is not None else None
-    zt = z if z is not None else u
-    n_chunks = -(-L // T)
-    cps = max(1, _DA_SEGMENT // T)
-    n_seg = -(-n_chunks // cps)
-    hseg, cseg = torch.empty(Bsz, K, Dm, n_seg, NP, **kw), torch.empty(Bsz, K, Dm, n_seg, **kw)
-    _bwd_kernel[(-(-Dm // BD), K, Bsz)](
-        u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, dout,
-        du, ddt, dA, dB, dC, dD if dD is not None else dA, dbias if dbias is not None else dA,
-        dz if dz is not None else du, hseg, cseg,
-        Dm, L, N, H, W, Dm // G, G, n_chunks, n_seg,
-        *u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), *dout.stride(),
-        SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-        SOFTPLUS=bool(softplus), DU_ATOMIC=K > 1, PREFETCH=1, BLOCK_D=BD, NP=NP, T=T, CPS=cps, num_warps=nw)
+    sp, bdc, n_seg, seg_len, T = plan
+    nsp = n_seg // sp
+    f32 = dict(device=u.device, dtype=torch.float32)
+    du = (torch.zeros_like if K > 1 else torch.empty_like)(u, dtype=torch.float32)   # SS2D: 4 directions add into du
+    ddt = torch.empty_like(dt, dtype=torch.float32)
+    dBC = torch.zeros(2, Bsz, K, G, L, N, **f32)           # a step's N values side by side (one line per step)
+    dB, dC = dBC[0].transpose(-1, -2), dBC[1].transpose(-1, -2)
+    dA = torch.empty(Bsz * nsp, K * Dm, N, **f32)          # partial sums per program row, summed below
+    dD = torch.empty(Bsz * nsp, K * Dm, **f32) if D is not None else None
+    dbias = torch.empty(Bsz * nsp, K * Dm, **f32) if bias is not None else None
+    dz = torch.empty_like(z, dtype=torch.float32) if z is not None else None
+    zt, dzt = (z, dz) if z is not None else (u, du)
+    n_sub = -(-seg_len // _SUB)
+    hk, ck = torch.empty(Bsz * K * n_seg * n_sub, N, Dm, **f32), torch.empty(Bsz * K * n_seg * n_sub, Dm, **f32)
+    grid = (-(-Dm // bdc), K * nsp, Bsz)
+    Dt, bt = (D if D is not None else A), (bias if bias is not None else A)
+    strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
+    head = (Dm, L, H, W, Dm // G)
+    kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
+              T=T, num_warps=1)
+    hs = cs = gs = A
+    if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
+        hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
+        gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)
+        _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
+                          HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=False, **kw)
+        _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
+    _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
+                      dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
+                      *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
+                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 
@@ -466,7 +593,8 @@ def _bc_view(M:Tensor, ushape, G:int) -> Tensor:
     return M.unsqueeze(1)
 
 def _bc_grad(dM:Tensor, M:Tensor) -> Tensor:
-    "Reduce the kernel's fp32 (B, G, N, L) gradient to M's shape and dtype."
+    "Reduce the kernel's fp32 (B, 1, G, N, L) gradient to M's shape and dtype."
+    dM = dM[:, 0]
     if M.dim() == 2: out = dM.sum((0, 3))
     elif M.dim() == 3: out = dM.sum(1)
     else: out = dM.unflatten(1, (M.shape[1], -1)).sum(2)
@@ -476,29 +604,31 @@ def _bc_grad(dM:Tensor, M:Tensor) -> Tensor:
 class _SelectiveScanFn(torch.autograd.Function):
     "Autograd wrapper of the Triton selective scan (K=1 direction)."
     @staticmethod
-    def forward(ctx, u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state, block_d, chunk):
+    def forward(ctx, u, delta, A, B, C, D, z, delta_bias, delta_softplus, return_last_state, block_d, chunk, segments):
         G = _groups(u.shape[1], B, C)
         Bm, Cm = _bc_view(B, u.shape, G), _bc_view(C, u.shape, G)     # (B, 1, G, N, L)
         A_, D_, bias_ = _as_param(A), _as_param(D), _as_param(delta_bias)
-        out = torch.empty(u.shape, device=u.device, dtype=u.dtype)
+        out = torch.empty_like(u)
+        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, False, chunk)
         last = _launch_fwd(u, delta.unsqueeze(1), A_, Bm, Cm, D_, bias_, z, out, 1, 1, 1, delta_softplus,
-                           False, return_last_state, block_d, chunk)
+                           False, return_last_state, plan)
         ctx.save_for_backward(u, delta, A_, B, C, D_, z, bias_)   # the backward recomputes the states
-        ctx.cfg = (delta_softplus, block_d, chunk, A.dtype, None if D is None else D.dtype,
+        ctx.cfg = (delta_softplus, block_d, chunk, segments, A.dtype, None if D is None else D.dtype,
                    None if delta_bias is None else delta_bias.dtype)
         return (out, last[:, 0]) if return_last_state else out
 
     @staticmethod
     def backward(ctx, dout, *_):  # the gradient of last_state is not propagated (as in mamba-ssm)
         u, delta, A_, B, C, D_, z, bias_ = ctx.saved_tensors
-        softplus, block_d, chunk, A_dtype, D_dtype, bias_dtype = ctx.cfg
+        softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
         G = _groups(u.shape[1], B, C)
+        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, True, chunk)
         du, ddt, dA, dB, dC, dD, dbias, dz = _launch_bwd(u, delta.unsqueeze(1), A_, _bc_view(B, u.shape, G),
                                                          _bc_view(C, u.shape, G), D_, bias_, z, dout,
-                                                         1, 1, 1, softplus, False, block_d, chunk)
+                                                         1, 1, 1, softplus, False, plan)
         return (du.to(u.dtype), ddt[:, 0].to(delta.dtype), dA.to(A_dtype), _bc_grad(dB, B), _bc_grad(dC, C),
                 None if dD is None else dD.to(D_dtype), None if dz is None else dz.to(z.dtype),
-                None if dbias is None else dbias.to(bias_dtype), None, None, None, None)
+                None if dbias is None else dbias.to(bias_dtype), None, None, None, None, None)
 
 # %% ../nbs/01a_kernels.ipynb #bd46da71
 def selective_scan_triton(u:Tensor,         # (B, D, L) input
@@ -512,7 +642,8 @@ def selective_scan_triton(u:Tensor,         # (B, D, L) input
                           delta_softplus:bool=False,   # delta = softplus(delta + delta_bias)
                           return_last_state:bool=False,# also return the final state (B, D, N) fp32
                           block_d:int|None=None,       # kernel tile: channels per program (power of 2)
-                          chunk:int|None=None,         # kernel tile: steps per chunk (power of 2)
+                          chunk:int|None=None,         # steps per group of loads (power of 2; default 2)
+                          segments:int|None=None,      # pieces of L scanned in parallel (None: as the shape needs)
                          ):                 # out (B, D, L) in u's dtype, or (out, last_state)
     "The selective scan of mamba-ssm's `selective_scan_fn` in Triton (forward and backward)."
     fn = "selective_scan_triton"
@@ -535,31 +666,34 @@ def selective_scan_triton(u:Tensor,         # (B, D, L) input
     _check_shape(fn, "z", z, u.shape, "(B, D, L)")
     _check_shape(fn, "delta_bias", delta_bias, (Dm,), "(D,)")
     return _SelectiveScanFn.apply(u, delta, A, B, C, D, z, delta_bias, bool(delta_softplus),
-                                  bool(return_last_state), block_d, chunk)
+                                  bool(return_last_state), block_d, chunk, segments)
 
 # %% ../nbs/01a_kernels.ipynb #c4a42775
 class _SS2DScanFn(torch.autograd.Function):
     "Autograd wrapper of the fused four-direction SS2D scan."
     @staticmethod
-    def forward(ctx, u, delta, A, B, C, D, delta_bias, H, W, delta_softplus, block_d, chunk):
+    def forward(ctx, u, delta, A, B, C, D, delta_bias, H, W, delta_softplus, block_d, chunk, segments):
         Bm, Cm = B.unsqueeze(2), C.unsqueeze(2)                      # (B, 4, 1, N, L)
         A_, D_, bias_ = _as_param(A), _as_param(D), _as_param(delta_bias)
-        y = torch.zeros(u.shape, device=u.device, dtype=torch.float32)  # the four directions add into it
-        _launch_fwd(u, delta, A_, Bm, Cm, D_, bias_, None, y, 4, H, W, delta_softplus, True, False, block_d, chunk)
+        y = torch.zeros_like(u, dtype=torch.float32)    # u's strides (NHWC stays NHWC); the 4 directions add into it
+        Bsz, Dm, L = u.shape
+        plan = _plan(Bsz, 4, Dm, L, Dm, u.device, block_d, segments, False, chunk)
+        _launch_fwd(u, delta, A_, Bm, Cm, D_, bias_, None, y, 4, H, W, delta_softplus, True, False, plan)
         ctx.save_for_backward(u, delta, A_, B, C, D_, bias_)       # the backward recomputes the states
-        ctx.cfg = (H, W, delta_softplus, block_d, chunk, A.dtype, None if D is None else D.dtype,
+        ctx.cfg = (H, W, delta_softplus, block_d, chunk, segments, A.dtype, None if D is None else D.dtype,
                    None if delta_bias is None else delta_bias.dtype)
         return y.to(u.dtype)
 
     @staticmethod
     def backward(ctx, dy):
         u, delta, A_, B, C, D_, bias_ = ctx.saved_tensors
-        H, W, softplus, block_d, chunk, A_dtype, D_dtype, bias_dtype = ctx.cfg
+        H, W, softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
+        plan = _plan(u.shape[0], 4, u.shape[1], u.shape[2], u.shape[1], u.device, block_d, segments, True, chunk)
         du, ddt, dA, dB, dC, dD, dbias, _ = _launch_bwd(u, delta, A_, B.unsqueeze(2), C.unsqueeze(2), D_, bias_,
-                                                        None, dy, 4, H, W, softplus, True, block_d, chunk)
-        return (du.to(u.dtype), ddt.to(delta.dtype), dA.to(A_dtype), dB.to(B.dtype), dC.to(C.dtype),
+                                                        None, dy, 4, H, W, softplus, True, plan)
+        return (du.to(u.dtype), ddt.to(delta.dtype), dA.to(A_dtype), dB[:, :, 0].to(B.dtype), dC[:, :, 0].to(C.dtype),
                 None if dD is None else dD.to(D_dtype), None if dbias is None else dbias.to(bias_dtype),
-                None, None, None, None, None)
+                None, None, None, None, None, None)
 
 # %% ../nbs/01a_kernels.ipynb #3661f390
 def ss2d_scan_triton(u:Tensor,          # (B, D, H*W) row-major spatial order, shared by the 4 directions
@@ -572,7 +706,8 @@ def ss2d_scan_triton(u:Tensor,          # (B, D, H*W) row-major spatial order, s
                      H:int, W:int,      # the grid, H*W = L
                      delta_softplus:bool=True, # delta = softplus(delta + delta_bias)
                      block_d:int|None=None,    # kernel tile: channels per program (power of 2)
-                     chunk:int|None=None,      # kernel tile: steps per chunk (power of 2)
+                     chunk:int|None=None,      # steps per group of loads (power of 2; default 2)
+                     segments:int|None=None,   # pieces of H*W scanned in parallel (None: as the shape needs)
                     )->Tensor:          # y (B, D, H*W) spatial order, sum of the 4 directions, u's dtype
     "VMamba-v0 cross-scan + selective scan + cross-merge in one Triton kernel (forward and backward)."
     fn = "ss2d_scan_triton"
@@ -589,7 +724,7 @@ def ss2d_scan_triton(u:Tensor,          # (B, D, H*W) row-major spatial order, s
     _check_shape(fn, "C", C, (Bsz, 4, N, L), "(B, 4, N, H*W)")
     _check_shape(fn, "D", D, (4 * Dm,), "(4*D,)")
     _check_shape(fn, "delta_bias", delta_bias, (4 * Dm,), "(4*D,)")
-    return _SS2DScanFn.apply(u, delta, A, B, C, D, delta_bias, int(H), int(W), bool(delta_softplus), block_d, chunk)
+    return _SS2DScanFn.apply(u, delta, A, B, C, D, delta_bias, int(H), int(W), bool(delta_softplus), block_d, chunk, segments)
 
 # %% ../nbs/01a_kernels.ipynb #2ea03d48
 def register_backends() -> list[str]:

@@ -77,10 +77,14 @@ class SS2D(nn.Module):
         b, H, W, _ = x.shape
         L, N, R = H * W, self.d_state, self.dt_rank
         x, z = self.in_proj(x).chunk(2, dim=-1)                       # (B, H, W, d_inner) each
-        u = self.act(self.conv2d(x.permute(0, 3, 1, 2).contiguous())).flatten(2)   # (B, d_inner, L) row-major
-        x_dbl = torch.einsum("bdl,kcd->bkcl", u, self.x_proj_weight)   # (B, 4, R+2N, L)
-        dts, Bs, Cs = torch.split(x_dbl, [R, N, N], dim=2)
-        dts = torch.einsum("bkrl,kdr->bkdl", dts, self.dt_projs_weight)  # (B, 4, d_inner, L)
+        # channels-last all the way (issue #10): the fused Triton scan reads one contiguous row of channels per step,
+        # whichever the direction; u, dts, Bs, Cs are (B, C, L) / (B, 4, C, L) views with the channel stride 1
+        u = self.act(self.conv2d(x.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)))
+        u = u.permute(0, 2, 3, 1).reshape(b, L, -1)                   # (B, L, d_inner), a view when NHWC
+        x_dbl = torch.einsum("bld,kcd->blkc", u, self.x_proj_weight)   # (B, L, 4, R+2N)
+        dts, Bs, Cs = torch.split(x_dbl, [R, N, N], dim=3)
+        dts = torch.einsum("blkr,kdr->blkd", dts, self.dt_projs_weight)  # (B, L, 4, d_inner)
+        u, dts, Bs, Cs = u.transpose(1, 2), dts.permute(0, 2, 3, 1), Bs.permute(0, 2, 3, 1), Cs.permute(0, 2, 3, 1)
         y = ops.ss2d_scan(u.float(), dts.float(), -torch.exp(self.A_logs.float()), Bs.float(), Cs.float(), self.Ds.float(),
                           self.dt_projs_bias.float().view(-1), H, W, delta_softplus=True, backend=self.scan_backend)
         y = self.out_norm(y.transpose(1, 2).reshape(b, H, W, -1))

@@ -302,8 +302,9 @@ def compare_backends(backend:str, oracle:str="ref", seed:int=0,
 SCAN_BACKENDS = Registry("scan backend")
 SS2D_SCAN_BACKENDS = Registry("ss2d scan backend")
 _ALL_DEVICES = ("cpu", "cuda", "mps", "xpu")
-# Measured on the H100 (benchmarks/results/scan_h100.csv, ss2d_h100.csv): mamba-ssm's kernel is the fastest where it
-# is installed, then our Triton kernels; the pure-PyTorch chunked scan is for CPUs (it is 50-200x slower on a GPU).
+# Measured on the H100 (benchmarks/results/scan_h100.csv, ss2d_h100.csv): for forward+backward (training) mamba-ssm's
+# kernel is the fastest where it is installed, then our Triton kernels (faster forward-only at most SS2D shapes: pass
+# backend="triton" for inference); the pure-PyTorch chunked scan is for CPUs (it is 50-200x slower on a GPU).
 _AUTO_ORDER = {"selective_scan": {"cuda": ("mamba_ssm", "triton", "torch")},
                "ss2d_scan": {"cuda": ("mamba_ssm", "triton", "torch")}}
 
