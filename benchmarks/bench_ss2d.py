@@ -198,16 +198,15 @@ def main(argv=None):
         if a.sweep and dirs == K:
             fn, args = methods["triton"]
             best = []
-            for bd in (None,):
-                for ch in (1, 2, 4):   # steps per group of loads: 4 spills (see nbs/01a_kernels.ipynb)
-                    try: ms = cuda_time(runner(lambda **k: fn(**k, chunk=ch), args, False), 2, 10)
-                    except Exception as e: print(f"  sweep chunk={ch}: {type(e).__name__}: {e}"); continue
-                    best.append((ms, bd, ch))
-                    rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
-                                     d_state=N, dtype=a.dtype, mode="fwd", method=f"triton[bd={bd},chunk={ch}]",
-                                     ms=round(ms, 4), floor_ms="", x_floor="", speedup_vs_mamba_ssm=""))
+            for ch in (1, 2, 4):   # steps per group of loads: 4 spills (see nbs/01a_kernels.ipynb)
+                try: ms = cuda_time(runner(lambda **k: fn(**k, chunk=ch), args, False), 2, 10)
+                except Exception as e: print(f"  sweep chunk={ch}: {type(e).__name__}: {e}"); continue
+                best.append((ms, ch))
+                rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
+                                 d_state=N, dtype=a.dtype, mode="fwd", method=f"triton[chunk={ch}]",
+                                 ms=round(ms, 4), floor_ms="", x_floor="", speedup_vs_mamba_ssm=""))
             best.sort()
-            print("  sweep best (ms, block_d, chunk):", best[:3])
+            print("  sweep best (ms, chunk):", best[:3])
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["model"]); w.writeheader(); w.writerows(rows)
     atomic_write_text(buf.getvalue(), a.out)

@@ -37,6 +37,39 @@ if HAS_TRITON:
         return tl.where(x <= 20.0, 0.6931471805599453 * tl.log2(1.0 + tl.exp2(x * 1.4426950408889634)), x)
 
     @triton.jit
+    def _tile(Dm, L, seg_len, n_seg, SP: tl.constexpr, BDC: tl.constexpr):
+        """This program's place: batch b, direction k (of K), lane rows = segments s (SP, 1), lane columns =
+        channels d (1, BDC); kd = k*D + d; the rows' step ranges [t0, t1); seg0 = row of segment 0 in hs/cs/gs."""
+        pid_d = tl.program_id(0)
+        pid_ks = tl.program_id(1)
+        b = tl.program_id(2).to(tl.int64)
+        nsp = n_seg // SP
+        k = pid_ks // nsp
+        K = tl.num_programs(1) // nsp
+        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
+        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
+        t0 = s * seg_len
+        return b, k, K, s, d, d < Dm, k * Dm + d, t0, tl.minimum(t0 + seg_len, L), (b * K + k) * n_seg
+
+    @triton.jit
+    def _ld_A2(A_ptr, kd, dmask, N: tl.constexpr):
+        "Row kd of A times log2(e), as a tuple of N (1, BDC) vectors."
+        A2 = ()
+        for n in tl.static_range(N):
+            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+        return A2
+
+    @triton.jit
+    def _fold(x, A2, hs_ptr, cs_ptr, row, take, d, dmask, Dm, N: tl.constexpr):
+        "x <- exp(A * cs[row]) x + hs[row] where `take` (one segment's carry folded into a state or an adjoint)."
+        cj = tl.load(cs_ptr + row * Dm + d, mask=dmask, other=0.0)
+        x2 = ()
+        for n in tl.static_range(N):
+            xj = tl.load(hs_ptr + (row * N + n) * Dm + d, mask=dmask, other=0.0)
+            x2 = x2 + (tl.where(take, tl.exp2(cj * A2[n]) * x[n] + xj, x[n]),)
+        return x2
+
+    @triton.jit
     def _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos, m,
                  N: tl.constexpr, WITH_B: tl.constexpr, WITH_C: tl.constexpr, WITH_U: tl.constexpr):
         "Inputs of one step: (u, dt, B_0..B_{N-1}, C_0..C_{N-1}) as fp32 (zeros where masked; unused ones omitted)."
@@ -63,25 +96,14 @@ if HAS_TRITON:
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
-        pid_d = tl.program_id(0)
-        pid_ks = tl.program_id(1)
-        b = tl.program_id(2).to(tl.int64)
-        nsp = n_seg // SP
-        k = pid_ks // nsp
-        K = tl.num_programs(1) // nsp
-        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]            # (SP, 1) segment of each lane row
-        d = pid_d * BDC + tl.arange(0, BDC)[None, :]                   # (1, BDC) channel of each lane column
-        dmask = d < Dm
-        kd = k * Dm + d
-        A2 = ()
-        for n in tl.static_range(N):
-            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
+        A2 = _ld_A2(A_ptr, kd, dmask, N)
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
         if BSCALAR:
-            g = (pid_d * BDC) // DPG
+            g = (tl.program_id(0) * BDC) // DPG
         else:
             g = d // DPG
         u_row = u_ptr + b * su_b + d * su_d
@@ -90,22 +112,13 @@ if HAS_TRITON:
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
         z_row = z_ptr + b * sz_b + d * sz_d
         o_row = out_ptr + b * so_b + k * so_k + d * so_d
-        t0 = s * seg_len
-        t1 = tl.minimum(t0 + seg_len, L)
-        seg0 = (b * K + k) * n_seg                                      # row of segment 0 in hs / cs
         h = ()
         for n in tl.static_range(N):
             h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
         if not STATES:
             # the state entering segment s: fold the end states (from zero) of segments 0..s-1
-            for j in range(0, (pid_ks % nsp) * SP + SP - 1):
-                take = (j < s) & dmask
-                cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
-                h2 = ()
-                for n in tl.static_range(N):
-                    hj = tl.load(hs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
-                    h2 = h2 + (tl.where(take, tl.exp2(cj * A2[n]) * h[n] + hj, h[n]),)
-                h = h2
+            for j in range(0, tl.max(s)):
+                h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
         csum = tl.zeros((SP, BDC), dtype=tl.float32)
         NI: tl.constexpr = (2 + N) if STATES else (2 + 2 * N)          # values loaded per step
         nx = ()
@@ -198,29 +211,15 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr):
         "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
-        pid_d = tl.program_id(0)
-        pid_ks = tl.program_id(1)
-        b = tl.program_id(2).to(tl.int64)
-        nsp = n_seg // SP
-        k = pid_ks // nsp
-        K = tl.num_programs(1) // nsp
-        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
-        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
-        dmask = d < Dm
-        kd = k * Dm + d
-        A2 = ()
-        for n in tl.static_range(N):
-            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
+        A2 = _ld_A2(A_ptr, kd, dmask, N)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
-        g = d // DPG
+        g = (tl.program_id(0) * BDC) // DPG         # the tile's group of C (a backward tile never straddles two)
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
         z_row = z_ptr + b * sz_b + d * sz_d
         dy_row = dout_ptr + b * so_b + d * so_d
-        t0 = s * seg_len
-        t1 = tl.minimum(t0 + seg_len, L)
-        seg0 = (b * K + k) * n_seg
         NI: tl.constexpr = 2 + N + (1 if HAS_Z else 0)
         ga = ()
         for n in tl.static_range(N):
@@ -262,25 +261,13 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr):
-        pid_d = tl.program_id(0)
-        pid_ks = tl.program_id(1)
-        b = tl.program_id(2).to(tl.int64)
-        nsp = n_seg // SP
-        k = pid_ks // nsp
-        K = tl.num_programs(1) // nsp
-        s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
-        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
-        dmask = d < Dm
-        kd = k * Dm + d
-        A2 = ()
-        for n in tl.static_range(N):
-            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
+        A2 = _ld_A2(A_ptr, kd, dmask, N)
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
-        g = d // DPG
-        g0 = (pid_d * BDC) // DPG                   # the tile's group of B, C (a tile never straddles two)
+        g = (tl.program_id(0) * BDC) // DPG         # the tile's group of B, C (a backward tile never straddles two)
         u_row = u_ptr + b * su_b + d * su_d
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
         B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
@@ -290,10 +277,7 @@ if HAS_TRITON:
         du_row = du_ptr + b * sdu_b + d * sdu_d
         dz_row = dz_ptr + b * sdz_b + d * sdz_d
         ddt_row = ddt_ptr + b * sdd_b + k * sdd_k + d * sdd_d
-        dBC_off = b * sbc_b + k * sbc_k + g0 * sbc_g
-        t0 = s * seg_len
-        t1 = tl.minimum(t0 + seg_len, L)
-        seg0 = (b * K + k) * n_seg
+        dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
         n_groups = tl.cdiv(seg_len, T)
         # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
@@ -302,24 +286,11 @@ if HAS_TRITON:
         for n in tl.static_range(N):
             h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
             ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
-        smin = (pid_ks % nsp) * SP
-        for j in range(0, smin + SP - 1):
-            take = (j < s) & dmask
-            cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
-            h2 = ()
-            for n in tl.static_range(N):
-                hj = tl.load(hs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
-                h2 = h2 + (tl.where(take, tl.exp2(cj * A2[n]) * h[n] + hj, h[n]),)
-            h = h2
-        for jj in range(0, n_seg - smin - 1):
+        for j in range(0, tl.max(s)):
+            h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
+        for jj in range(0, n_seg - 1 - tl.min(s)):
             j = n_seg - 1 - jj
-            take = (j > s) & dmask
-            cj = tl.load(cs_ptr + (seg0 + j) * Dm + d, mask=dmask, other=0.0)
-            ga2 = ()
-            for n in tl.static_range(N):
-                gj = tl.load(gs_ptr + ((seg0 + j) * N + n) * Dm + d, mask=dmask, other=0.0)
-                ga2 = ga2 + (tl.where(take, tl.exp2(cj * A2[n]) * ga[n] + gj, ga[n]),)
-            ga = ga2
+            ga = _fold(ga, A2, gs_ptr, cs_ptr, seg0 + j, (j > s) & dmask, d, dmask, Dm, N)
         # sweep 1, forward in time: h; dC; dz; F_t = sum_n A q_t h_t into ddt; sum_t c_t q_t h_t into dA; checkpoints
         NI1: tl.constexpr = 3 + 2 * N + (1 if HAS_Z else 0)
         dAx = ()
@@ -450,7 +421,7 @@ if HAS_TRITON:
                 else:
                     tl.store(du_row + pos * sdu_l, du, mask=m)
         # per-program partial sums over this program's segments: rows b * nsp + segment-block
-        prow = b * nsp + (pid_ks % nsp)
+        prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
         for n in tl.static_range(N):
             tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n, tl.sum(dAx[n], axis=0, keep_dims=True), mask=dmask)
         if HAS_D:
@@ -544,7 +515,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
         hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
         gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)
         _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
-                          HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=False, **kw)
+                          HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
         _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
