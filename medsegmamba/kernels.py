@@ -4,12 +4,13 @@
 
 # %% ../nbs/01a_kernels.ipynb #ff62a42d
 from __future__ import annotations
+import os
 import torch
 from torch import Tensor
 from .core import optional_import, logger
 
 # %% auto #0
-__all__ = ['triton', 'tl', 'HAS_TRITON', 'selective_scan_triton', 'ss2d_scan_triton', 'register_backends']
+__all__ = ['triton', 'tl', 'HAS_TRITON', 'selective_scan_triton', 'ss2d_scan_triton', 'layer_norm_triton', 'register_backends']
 
 # %% ../nbs/01a_kernels.ipynb #24471c6b
 triton = optional_import("triton")
@@ -17,10 +18,11 @@ tl = optional_import("triton.language") if triton is not None else None
 HAS_TRITON = triton is not None # without triton this module defines no kernels and registers nothing
 
 # %% ../nbs/01a_kernels.ipynb #c4307de1
-_NOSPEC = ["su_b", "su_d", "su_l", "sdt_b", "sdt_k", "sdt_d", "sdt_l", "sB_b", "sB_k", "sB_g", "sB_n", "sB_l",
-           "sC_b", "sC_k", "sC_g", "sC_n", "sC_l", "sz_b", "sz_d", "sz_l", "so_b", "so_k", "so_d", "so_l"]
+_NOSPEC = ["su_b", "su_d", "su_l", "sdt_b", "sdt_k", "sdt_d", "sdt_l", "sB_b", "sB_k", "sB_g", "sB_l",
+           "sC_b", "sC_k", "sC_g", "sC_l", "sz_b", "sz_d", "sz_l", "so_b", "so_k", "so_d", "so_l"]
 # strides are not specialised: a stride of 1 would let the compiler vectorise the channel loads (several channels
-# per thread), which measured slower (more registers per thread; see the notes)
+# per thread), which measured slower (more registers per thread; see the notes). The state strides of B and C (sB_n,
+# sC_n) are: at 1 (channels-last SS2D inputs) a step's N loads become one base address plus immediate offsets
 
 if HAS_TRITON:
     @triton.jit
@@ -31,6 +33,43 @@ if HAS_TRITON:
             return tl.where((k % 2) == 1, (j % H) * W + j // H, j)
         else:
             return i
+
+    @triton.jit
+    def _xround(w, n0, c, R: tl.constexpr, N: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr):
+        "Round R of `_xsum`: lane c pairs with c ^ (BDC >> (R+1)); it holds N >> R values (or 1) before the round."
+        M: tl.constexpr = BDC >> (R + 1)
+        NVAL: tl.constexpr = N >> R
+        HF: tl.constexpr = NVAL // 2
+        if M >= 1:
+            idx = tl.zeros((SP, BDC), dtype=tl.int32) + (c ^ M)
+            up = (c & M) != 0
+            if NVAL > 1:
+                w2 = ()
+                for i in tl.static_range(HF):
+                    keep = tl.where(up, w[HF + i], w[i])
+                    send = tl.where(up, w[i], w[HF + i])
+                    w2 = w2 + (keep + tl.gather(send, idx, axis=1),)
+                w = w2
+                n0 = n0 + tl.where(up, HF, 0)
+            else:
+                w = (w[0] + tl.gather(w[0], idx, axis=1),)
+        return w, n0
+
+    @triton.jit
+    def _xsum(v, c, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr):
+        """Sums over a row's BDC lanes of N values at once (transpose-reduce): returns (w, n0, lead), lane c holding
+        the full sums of states n0 + i in w[i] (len N // BDC, at least 1), `lead` marking one lane per distinct sum.
+        Round r pairs lane c with c ^ m (m = BDC/2, BDC/4, ..., 1); while a lane holds several values it keeps one
+        half and sends the other, so the rounds move N/2 + N/4 + ... values instead of N * log2(BDC).
+        (`tl.gather` along a warp's lanes compiles to shuffles; N a power of two, BDC <= 32.)"""
+        n0 = tl.zeros((SP, BDC), dtype=tl.int32)
+        w, n0 = _xround(v, n0, c, 0, N, SP, BDC)
+        w, n0 = _xround(w, n0, c, 1, N, SP, BDC)
+        w, n0 = _xround(w, n0, c, 2, N, SP, BDC)
+        w, n0 = _xround(w, n0, c, 3, N, SP, BDC)
+        w, n0 = _xround(w, n0, c, 4, N, SP, BDC)
+        DUP: tl.constexpr = (BDC // N) if BDC > N else 1   # lanes left holding the same sum
+        return w, n0, (c % DUP) == 0
 
     @triton.jit
     def _softplus2(x):
@@ -78,11 +117,13 @@ if HAS_TRITON:
             xs = xs + (tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32),)
         xs = xs + (tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32),)
         if WITH_B:
+            Bp = B_row + pos * sB_l           # the step's row first: the N loads then differ by constant offsets
             for n in tl.static_range(N):
-                xs = xs + (tl.load(B_row + n * sB_n + pos * sB_l, mask=m, other=0.0).to(tl.float32),)
+                xs = xs + (tl.load(Bp + n * sB_n, mask=m, other=0.0).to(tl.float32),)
         if WITH_C:
+            Cp = C_row + pos * sC_l
             for n in tl.static_range(N):
-                xs = xs + (tl.load(C_row + n * sC_n + pos * sC_l, mask=m, other=0.0).to(tl.float32),)
+                xs = xs + (tl.load(Cp + n * sC_n, mask=m, other=0.0).to(tl.float32),)
         return xs
 
     @triton.jit(do_not_specialize=_NOSPEC)
@@ -120,19 +161,25 @@ if HAS_TRITON:
             for j in range(0, tl.max(s)):
                 h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
         csum = tl.zeros((SP, BDC), dtype=tl.float32)
-        NI: tl.constexpr = (2 + N) if STATES else (2 + 2 * N)          # values loaded per step
+        NI: tl.constexpr = (2 + N) if STATES else (3 + 2 * N)          # values per step (+ its position)
         nx = ()
         for r in tl.static_range(T):
             tr = t0 + r
+            pr = _pos(tr, k, L, H, W, SS2D)
             nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                               _pos(tr, k, L, H, W, SS2D), dmask & (tr < t1), N, True, not STATES, True)
+                               pr, dmask & (tr < t1), N, True, not STATES, True)
+            if not STATES:
+                nx = nx + (pr,)
         for i0 in range(0, seg_len, T):
             cur = nx
             nx = ()
             for r in tl.static_range(T):   # the next group's loads go out before this group's work
                 tr = t0 + i0 + T + r
+                pr = _pos(tr, k, L, H, W, SS2D)
                 nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                                   _pos(tr, k, L, H, W, SS2D), dmask & (tr < t1), N, True, not STATES, True)
+                                   pr, dmask & (tr < t1), N, True, not STATES, True)
+                if not STATES:
+                    nx = nx + (pr,)
             for r in tl.static_range(T):
                 t = t0 + i0 + r
                 m = dmask & (t < t1)
@@ -155,7 +202,7 @@ if HAS_TRITON:
                 if STATES:
                     csum += dt
                 else:
-                    pos = _pos(t, k, L, H, W, SS2D)
+                    pos = cur[r * NI + 2 + 2 * N]
                     if HAS_D:
                         y += Dv * u
                     if HAS_Z:
@@ -179,8 +226,8 @@ if HAS_TRITON:
     def _ld_group(u_row, dt_row, B_row, C_row, dy_row, f_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l,
                   t0, t1, i0, k, L, H, W, dmask,
                   SS2D: tl.constexpr, N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
-                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr):
-        "Backward inputs of T steps from offset i0 (reversed order if REV): per step [u], dt, [B], C, dy, [F], [z]."
+                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr):
+        "Backward inputs of T steps from offset i0 (reversed order if REV): per step [u], dt, [B], C, dy, [F], [z], [pos]."
         xs = ()
         for rr in tl.static_range(T):
             r = T - 1 - rr if REV else rr
@@ -193,7 +240,21 @@ if HAS_TRITON:
                 xs = xs + (tl.load(f_row + pos * sf_l, mask=m, other=0.0),)
             if HAS_Z:
                 xs = xs + (tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32),)
+            if WITH_P:
+                xs = xs + (pos,)
         return xs
+
+    @triton.jit
+    def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, NV: tl.constexpr,
+                XSUM: tl.constexpr):
+        "dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the N states."
+        if XSUM:
+            w, n0, lead = _xsum(v, c, SP, BDC, N)
+            for i in tl.static_range(NV):
+                tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
+        else:
+            for n in tl.static_range(N):
+                tl.atomic_add(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm, sem="relaxed")
 
     @triton.jit
     def _silu_parts(zz):
@@ -228,7 +289,8 @@ if HAS_TRITON:
         for gi in range(0, n_groups):
             i0 = (n_groups - 1 - gi) * T
             cur = _ld_group(dt_row, dt_row, C_row, C_row, dy_row, dy_row, z_row, sdt_l, sdt_l, sC_n, sC_l, sC_n, sC_l,
-                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, False, False, False, HAS_Z, True, T)
+                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, False, False, False, HAS_Z, True, T,
+                            False)
             for rr in tl.static_range(T):
                 dt = cur[rr * NI]
                 dy = cur[rr * NI + 1 + N]
@@ -260,7 +322,7 @@ if HAS_TRITON:
         sdu_b, sdu_d, sdu_l, sdz_b, sdz_d, sdz_l, sdd_b, sdd_k, sdd_d, sdd_l, sbc_b, sbc_k, sbc_g, sbc_n, sbc_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr):
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
         if HAS_D:
@@ -279,6 +341,8 @@ if HAS_TRITON:
         ddt_row = ddt_ptr + b * sdd_b + k * sdd_k + d * sdd_d
         dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
+        cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
+        NV: tl.constexpr = (N // BDC) if N > BDC else 1
         n_groups = tl.cdiv(seg_len, T)
         # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
         h = ()
@@ -292,7 +356,7 @@ if HAS_TRITON:
             j = n_seg - 1 - jj
             ga = _fold(ga, A2, gs_ptr, cs_ptr, seg0 + j, (j > s) & dmask, d, dmask, Dm, N)
         # sweep 1, forward in time: h; dC; dz; F_t = sum_n A q_t h_t into ddt; sum_t c_t q_t h_t into dA; checkpoints
-        NI1: tl.constexpr = 3 + 2 * N + (1 if HAS_Z else 0)
+        NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
         dAx = ()
         for n in tl.static_range(N):
             dAx = dAx + (tl.zeros((SP, BDC), dtype=tl.float32),)
@@ -301,11 +365,12 @@ if HAS_TRITON:
         for gi in range(0, n_groups):
             i0 = gi * T
             cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, False, HAS_Z, False, T)
+                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, False, HAS_Z, False, T,
+                            True)
             for r in tl.static_range(T):
                 t = t0 + i0 + r
                 m = dmask & (t < t1)
-                pos = _pos(t, k, L, H, W, SS2D)
+                pos = cur[r * NI1 + NI1 - 1]
                 u = cur[r * NI1]
                 dt = cur[r * NI1 + 1]
                 dy = cur[r * NI1 + 2 + 2 * N]
@@ -332,15 +397,16 @@ if HAS_TRITON:
                 cum += dt
                 Fv = tl.zeros((SP, BDC), dtype=tl.float32)
                 dA2 = ()
+                hdys = ()
                 rowm = t < t1
                 for n in tl.static_range(N):
                     hdy = h[n] * dy
+                    hdys = hdys + (hdy,)
                     qh = hdy * cur[r * NI1 + 2 + N + n]
                     dA2 = dA2 + (dAx[n] + cum * qh,)
                     Fv += A2[n] * qh
-                    tl.atomic_add(dC_ptr + dBC_off + n * sbc_n + pos * sbc_l, tl.sum(hdy, axis=1, keep_dims=True),
-                                  mask=rowm, sem="relaxed")
                 dAx = dA2
+                _bc_add(dC_ptr + dBC_off + pos * sbc_l, sbc_n, hdys, cc, rowm, SP, BDC, N, NV, XSUM)
                 tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
                 if HAS_D:
                     dD_acc += dy * u
@@ -352,7 +418,7 @@ if HAS_TRITON:
                 cum = tl.zeros((SP, BDC), dtype=tl.float32)
         tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
         # sweep 2, backward in time: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du, dB, dA
-        NI2: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
+        NI2: tl.constexpr = 5 + 2 * N + (1 if HAS_Z else 0)
         S = tl.zeros((SP, BDC), dtype=tl.float32)
         dbias_acc = tl.zeros((SP, BDC), dtype=tl.float32)
         for gi in range(0, n_groups):
@@ -370,11 +436,12 @@ if HAS_TRITON:
                 dAx = dA2
                 S = S * 0.6931471805599453
             cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, ddt_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                            so_l, sdd_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, True, HAS_Z, True, T)
+                            so_l, sdd_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, True, HAS_Z, True, T,
+                            True)
             for rr in tl.static_range(T):
                 t = t0 + i0 + (T - 1 - rr)
                 m = dmask & (t < t1)
-                pos = _pos(t, k, L, H, W, SS2D)
+                pos = cur[rr * NI2 + NI2 - 1]
                 u = cur[rr * NI2]
                 dtr = cur[rr * NI2 + 1]
                 dy = cur[rr * NI2 + 2 + 2 * N]
@@ -393,6 +460,7 @@ if HAS_TRITON:
                 AgB = tl.zeros((SP, BDC), dtype=tl.float32)
                 ga2 = ()
                 dA2 = ()
+                gus = ()
                 rowm = t < t1
                 for n in tl.static_range(N):
                     gn = ga[n] + cur[rr * NI2 + 2 + N + n] * dy
@@ -400,11 +468,11 @@ if HAS_TRITON:
                     sgB += gB
                     AgB += A2[n] * gB
                     dA2 = dA2 + (dAx[n] - cum * dtu * gB,)
-                    tl.atomic_add(dB_ptr + dBC_off + n * sbc_n + pos * sbc_l, tl.sum(gn * dtu, axis=1, keep_dims=True),
-                                  mask=rowm, sem="relaxed")
+                    gus = gus + (gn * dtu,)
                     ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
                 ga = ga2
                 dAx = dA2
+                _bc_add(dB_ptr + dBC_off + pos * sbc_l, sbc_n, gus, cc, rowm, SP, BDC, N, NV, XSUM)
                 S += Fv - dtu * AgB * 0.6931471805599453
                 cum -= dt
                 ddt = u * sgB + S
@@ -434,7 +502,8 @@ def _pow2(x:int) -> int:
     "The smallest power of two >= `x` (1 for x <= 1)."
     return 1 << max(0, int(x) - 1).bit_length()
 
-_SUB = 128   # steps per sub-segment of the backward's dA sums (see the notes)
+_SUB = 128      # steps per sub-segment of the backward's dA sums (see the notes)
+_MIN_SEG = 512  # shortest piece of L when splitting it (MEDSEGMAMBA_TRITON_MIN_SEG overrides, for benchmarks)
 
 def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
           block_d:int|None=None,  # channels per program; None: min(32, D)
@@ -457,14 +526,20 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
     rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
     n_seg = sp
-    if segments is None and rows < 4 * sms:        # few programs: split L up to 16 per SM, pieces >= 512 steps
-        while rows * n_seg // sp < 16 * sms and -(-L // (2 * n_seg)) >= 512: n_seg *= 2
+    min_seg = int(os.environ.get("MEDSEGMAMBA_TRITON_MIN_SEG", _MIN_SEG))
+    if segments is None and rows < 4 * sms:        # few programs: split L up to 16 per SM, pieces >= min_seg steps
+        while rows * n_seg // sp < 16 * sms and -(-L // (2 * n_seg)) >= min_seg: n_seg *= 2
     elif segments is not None:
         n_seg = -(-segments // sp) * sp
     seg_len = L if n_seg == 1 else -(-(-(-L // n_seg)) // unit) * unit
     return sp, bdc, n_seg, seg_len, T
 
 # %% ../nbs/01a_kernels.ipynb #a69542d2
+def _variant(N:int) -> dict:
+    """Kernel switches: XSUM, the backward's transpose-reduce of dB, dC (N a power of two), on unless
+    `MEDSEGMAMBA_TRITON_XSUM=0` (the benchmark's A/B rows)."""
+    return dict(XSUM=os.environ.get("MEDSEGMAMBA_TRITON_XSUM", "1") != "0" and N & (N - 1) == 0)
+
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
     "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
     Bsz, Dm, L = u.shape
@@ -508,6 +583,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     Dt, bt = (D if D is not None else A), (bias if bias is not None else A)
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
+    var = _variant(N)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
               T=T, num_warps=1)
     hs = cs = gs = A
@@ -520,7 +596,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
                       *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
-                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, **kw)
+                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=var["XSUM"], **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 
@@ -697,6 +773,47 @@ def ss2d_scan_triton(u:Tensor,          # (B, D, H*W) row-major spatial order, s
     _check_shape(fn, "delta_bias", delta_bias, (4 * Dm,), "(4*D,)")
     return _SS2DScanFn.apply(u, delta, A, B, C, D, delta_bias, int(H), int(W), bool(delta_softplus), block_d, chunk, segments)
 
+# %% ../nbs/01a_kernels.ipynb #5aba6351
+if HAS_TRITON:
+    @triton.jit
+    def _ln_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, C, sx, eps,
+                   BM: tl.constexpr, BC: tl.constexpr, HAS_W: tl.constexpr, HAS_B: tl.constexpr):
+        rows = tl.program_id(0).to(tl.int64) * BM + tl.arange(0, BM)[:, None]
+        cols = tl.arange(0, BC)[None, :]
+        m = (rows < M) & (cols < C)
+        x = tl.load(x_ptr + rows * sx + cols, mask=m, other=0.0).to(tl.float32)
+        mean = tl.sum(x, axis=1, keep_dims=True) / C
+        xc = tl.where(m, x - mean, 0.0)
+        y = xc / tl.sqrt(tl.sum(xc * xc, axis=1, keep_dims=True) / C + eps)
+        if HAS_W:
+            y = y * tl.load(w_ptr + cols, mask=cols < C, other=0.0).to(tl.float32)
+        if HAS_B:
+            y = y + tl.load(b_ptr + cols, mask=cols < C, other=0.0).to(tl.float32)
+        tl.store(y_ptr + rows * C + cols, y.to(y_ptr.dtype.element_ty), mask=m)
+
+def layer_norm_triton(x:Tensor, # (..., C), C <= 64
+                      weight:Tensor|None, bias:Tensor|None, # (C,) each, or None
+                      eps:float=1e-5,
+                      out_dtype:torch.dtype|None=None, # default x.dtype
+                     ) -> Tensor: # (..., C), contiguous
+    "LayerNorm over the last dim, forward only, for few channels (fp32 statistics)."
+    fn = "layer_norm_triton"
+    _check_device(fn, x=x, weight=weight, bias=bias)
+    C = x.shape[-1]
+    if not 1 <= C <= 64: raise ValueError(f"{fn}: the last dim is {C}; this kernel is for 1..64 channels (use F.layer_norm)")
+    _check_shape(fn, "weight", weight, (C,), "(C,)")
+    _check_shape(fn, "bias", bias, (C,), "(C,)")
+    x2 = x.reshape(-1, C)
+    if x2.stride(-1) != 1: x2 = x2.contiguous()
+    M = x2.shape[0]
+    y = torch.empty(x.shape, device=x.device, dtype=out_dtype or x.dtype)
+    BC = _pow2(C)
+    BM = max(1, 4096 // BC)
+    _ln_kernel[(-(-M // BM),)](x2, weight if weight is not None else x2, bias if bias is not None else x2, y,
+                               M, C, x2.stride(0), float(eps), BM=BM, BC=BC, HAS_W=weight is not None,
+                               HAS_B=bias is not None, num_warps=4)
+    return y
+
 # %% ../nbs/01a_kernels.ipynb #2ea03d48
 def register_backends() -> list[str]:
     "Add the Triton backends to `ops.SCAN_BACKENDS` / `ops.SS2D_SCAN_BACKENDS`; returns the registries filled."
@@ -709,7 +826,8 @@ def register_backends() -> list[str]:
     for reg, fn in (("SCAN_BACKENDS", selective_scan_triton), ("SS2D_SCAN_BACKENDS", ss2d_scan_triton)):
         r = getattr(ops, reg, None)
         if r is None: continue
-        if "triton" not in r or r.get("triton") is not fn: r.add("triton", fn, devices=("cuda",))
+        # reads_bf16: the SS2D kernel loads bf16/fp16 inputs and computes in fp32 (layers.SS2D then skips .float())
+        if "triton" not in r or r.get("triton") is not fn: r.add("triton", fn, devices=("cuda",), reads_bf16=True)
         done.append(reg)
     return done
 

@@ -16,7 +16,7 @@ from . import ops
 from . import kernels as _kernels  # noqa: F401 - registers the Triton scan backends (nbs/01a_kernels) into ops
 
 # %% auto #0
-__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'SS2D', 'Mamba', 'drop_path', 'DropPath']
+__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'LayerNorm', 'SS2D', 'Mamba', 'drop_path', 'DropPath']
 
 # %% ../nbs/02_layers.ipynb #4609369e
 def dt_bias_init(n:int, dt_min:float=0.001, dt_max:float=0.1, dt_init_floor:float=1e-4) -> Tensor:
@@ -38,6 +38,28 @@ def a_log_init(d_inner:int, d_state:int) -> Tensor:
 def _no_wd(p:nn.Parameter) -> nn.Parameter:
     p._no_weight_decay = True
     return p
+
+# %% ../nbs/02_layers.ipynb #2b7052c6
+def _layer_norm_small(x:Tensor, weight:Tensor|None, bias:Tensor|None, eps:float) -> Tensor:
+    "LayerNorm over the last dim in fp32 as var_mean + elementwise ops (fp32 result)."
+    xf = x.float()
+    var, mean = torch.var_mean(xf, dim=-1, unbiased=False, keepdim=True)
+    y = (xf - mean).mul_(torch.rsqrt(var + eps))
+    if weight is not None: y = y.mul_(weight.float())
+    if bias is not None: y = y.add_(bias.float())
+    return y
+
+class LayerNorm(nn.LayerNorm):
+    "`nn.LayerNorm`, faster on CUDA for a last dimension of at most `small` channels (see above)."
+    small = 64
+    def forward(self, x:Tensor) -> Tensor:
+        if x.device.type != "cuda" or len(self.normalized_shape) != 1 or self.normalized_shape[0] > self.small:
+            return super().forward(x)
+        out = torch.float32 if torch.is_autocast_enabled(x.device.type) else x.dtype   # F.layer_norm's under autocast
+        needs_grad = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, self.weight, self.bias))
+        if _kernels.HAS_TRITON and not needs_grad:   # inference: one Triton kernel (forward only)
+            return _kernels.layer_norm_triton(x, self.weight, self.bias, self.eps, out_dtype=out)
+        return _layer_norm_small(x, self.weight, self.bias, self.eps).to(out)
 
 # %% ../nbs/02_layers.ipynb #0d30d146
 class SS2D(nn.Module):
@@ -68,7 +90,7 @@ class SS2D(nn.Module):
         self.dt_projs_bias._no_reinit = True
         self.A_logs = _no_wd(nn.Parameter(a_log_init(di, N).repeat(K, 1)))      # (4*d_inner, N)
         self.Ds = _no_wd(nn.Parameter(torch.ones(K * di)))                       # (4*d_inner,)
-        self.out_norm = nn.LayerNorm(di)
+        self.out_norm = LayerNorm(di)
         self.out_proj = nn.Linear(di, d_model, bias=bias)
         self.dropout = nn.Dropout(dropout) if dropout > 0. else None
 
@@ -85,8 +107,14 @@ class SS2D(nn.Module):
         dts, Bs, Cs = torch.split(x_dbl, [R, N, N], dim=3)
         dts = torch.einsum("blkr,kdr->blkd", dts, self.dt_projs_weight)  # (B, L, 4, d_inner)
         u, dts, Bs, Cs = u.transpose(1, 2), dts.permute(0, 2, 3, 1), Bs.permute(0, 2, 3, 1), Cs.permute(0, 2, 3, 1)
-        y = ops.ss2d_scan(u.float(), dts.float(), -torch.exp(self.A_logs.float()), Bs.float(), Cs.float(), self.Ds.float(),
-                          self.dt_projs_bias.float().view(-1), H, W, delta_softplus=True, backend=self.scan_backend)
+        # the scan runs in fp32 (as the authors' .float() calls); a backend registered with reads_bf16 (the fused
+        # Triton scan) converts bf16/fp16 dts, Bs, Cs as it loads them, so those skip the fp32 copies (3x fewer bytes,
+        # and a .float() of these strided views would also turn them channels-first). u stays fp32: y is fp32 either way
+        name = ops.resolve_backend(self.scan_backend, x.device, ops.SS2D_SCAN_BACKENDS)
+        lo = ops.SS2D_SCAN_BACKENDS.meta(name).get("reads_bf16", False)
+        f32 = lambda t: t if lo and t.dtype in (torch.bfloat16, torch.float16) else t.float()
+        y = ops.ss2d_scan(u.float(), f32(dts), -torch.exp(self.A_logs.float()), f32(Bs), f32(Cs), self.Ds.float(),
+                          self.dt_projs_bias.float().view(-1), H, W, delta_softplus=True, backend=name)
         y = self.out_norm(y.transpose(1, 2).reshape(b, H, W, -1))
         out = self.out_proj(y * F.silu(z))
         return self.dropout(out) if self.dropout is not None else out

@@ -82,14 +82,15 @@ def _ss2d_inputs(Bsz, Dm, N, H, W, dtype=torch.float32, seed=0):
     return {**a, "H": H, "W": W}
 
 
-SS2D_SHAPES = [(2, 4, 4, 3, 5)] if not CUDA else [(2, 32, 16, 13, 17), (4, 8, 16, 64, 64)]
+# CPU: a tiny 2-channel tile; and one 32-channel tile with N = 16, the backward's full 5-round transpose-reduce of dB, dC
+SS2D_SHAPES = [(2, 4, 4, 3, 5), (1, 32, 16, 2, 3)] if not CUDA else [(2, 32, 16, 13, 17), (4, 8, 16, 64, 64)]
 
 
 @pytest.mark.parametrize("shape", SS2D_SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_ss2d_matches_ref(shape):
     args = _ss2d_inputs(*shape)
     ref_args = {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()}
-    kw = dict(block_d=2, chunk=8) if not CUDA else {}
+    kw = dict(block_d=2, chunk=8) if not CUDA and shape[1] == 4 else {}
     y, g = _grads(lambda **a: kernels.ss2d_scan_triton(**a, **kw), args)
     ref_fn = ops.SS2D_SCAN_BACKENDS.get("ref" if not CUDA or shape[3] * shape[4] < 2000 else "torch")
     ref, gr = _grads(ref_fn, ref_args)

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 from ..core import MODELS, check_divisible
-from ..layers import SS2D
+from ..layers import SS2D, LayerNorm
 
 # %% auto #0
 __all__ = ['SplitVSS', 'ResMambaLite', 'PoolingAttention', 'EncoderBlock', 'CSAM', 'PriorityChannelAttention',
@@ -31,7 +31,7 @@ class SplitVSS(nn.Module):
         # reference-spec §1.1 SplitVSS: LayerNorm(C/4, eps 1e-6) and SS2D(C/4, d_state 16, d_conv 3, expand 2), shared by
         # the 4 chunks; one scalar skip scale initialised to 1; drop_path 0. (Attribute names as VM-UNet's VSSBlock:
         # ln_1, self_attention; the authors' SplitVSS file was not readable, see the Quirks table.)
-        self.ln_1 = nn.LayerNorm(d, eps=1e-6)
+        self.ln_1 = LayerNorm(d, eps=1e-6)   # nn.LayerNorm, faster at few channels on CUDA
         self.self_attention = SS2D(d_model=d, d_state=d_state, d_conv=3, expand=2, dropout=0., scan_backend=scan_backend)
         self.scale = nn.Parameter(torch.ones(1))
 

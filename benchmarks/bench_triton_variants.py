@@ -1,0 +1,112 @@
+#!/usr/bin/env python
+"""A/B timings of the fused Triton SS2D scan's switches at the acceptance shapes, with parity between the variants.
+
+The kernels read environment switches at each launch: `MEDSEGMAMBA_TRITON_XSUM=0` (`kernels._variant`) sums the
+backward's dB, dC over channels with one warp reduction per state instead of the transpose-reduce;
+`MEDSEGMAMBA_TRITON_MIN_SEG` (`kernels._plan`) sets the shortest piece of L when the scan splits L. Each variant is
+timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
+default's; the default is also compared with our `torch` backend (fp32) at batch 2.
+
+Triton compiles each kernel variant on its first call (10-40 s each on a cold cache), so `--warm` first runs every
+(shape, variant) once in parallel processes, filling the shared cache; the timed pass then compiles nothing.
+
+    python benchmarks/bench_triton_variants.py --warm --out $OUT/triton_variants_h100.csv
+"""
+from __future__ import annotations
+import argparse, csv, io, os, subprocess, sys, time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_ss2d import channels_last, cuda_time, runner, shapes, ss2d_inputs  # noqa: E402
+from medsegmamba import kernels, ops  # noqa: E402
+from medsegmamba.core import atomic_write_text  # noqa: E402
+
+VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"}}
+PLAN = {("vmunet", 1): ("default", "xsum0"), ("resmamba_ulite", 1): ("default", "xsum0", "min_seg256")}
+
+
+def set_variant(v:str):
+    for env in VARIANTS.values():
+        for k in env: os.environ.pop(k, None)
+    os.environ.update(VARIANTS[v])
+
+
+def shape_args(model:str, stage:int, batch_scale:float=1.0):
+    row = next(r for r in shapes(8, 8, 32) if r[0] == model and r[1] == stage)
+    _, _, _, Bsz, Dm, H, W = row
+    Bsz = max(1, int(Bsz * batch_scale))
+    return row, channels_last(ss2d_inputs(Bsz, Dm, H, W, torch.float32, torch.device("cuda")))
+
+
+def outputs(args:dict) -> list:
+    "y and the gradients of sum(y * w) for a fixed w (all fp32)."
+    leaves = {k: (v.detach().requires_grad_(True) if torch.is_tensor(v) and v.is_floating_point() else v)
+              for k, v in args.items()}
+    y = kernels.ss2d_scan_triton(**leaves)
+    w = torch.randn(y.shape, device=y.device, generator=torch.Generator(device=y.device).manual_seed(1))
+    (y * w).sum().backward()
+    return [y.detach()] + [leaves[k].grad for k in ("u", "delta", "A", "B", "C", "D", "delta_bias")]
+
+
+def rel(a, b) -> float: return float((a - b).abs().max() / b.abs().max().clamp_min(1e-12))
+
+
+def warm_one(model:str, stage:int, variant:str):
+    "Compile every kernel this (shape, variant) launches: one forward+backward."
+    set_variant(variant)
+    _, a = shape_args(model, stage)
+    outputs(a); torch.cuda.synchronize()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="benchmarks/results/triton_variants.csv")
+    p.add_argument("--warm", action="store_true", help="compile every variant first, in parallel processes")
+    p.add_argument("--warm-only", action="store_true", help="compile every variant, then stop")
+    p.add_argument("--warm-one", nargs=3, metavar=("MODEL", "STAGE", "VARIANT"), help=argparse.SUPPRESS)
+    p.add_argument("--reps", type=int, default=20)
+    a = p.parse_args(argv)
+    if not torch.cuda.is_available(): sys.exit("bench_triton_variants.py: needs a CUDA GPU")
+    if a.warm_one: return warm_one(a.warm_one[0], int(a.warm_one[1]), a.warm_one[2])
+    if a.warm or a.warm_only:
+        t = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, __file__, "--warm-one", m, str(s), v])
+                 for (m, s), vs in PLAN.items() for v in vs]
+        bad = [pr.args[-3:] for pr in procs if pr.wait() != 0]
+        print(f"warm-up: {len(procs)} processes in {time.perf_counter() - t:.0f} s" + (f"; failed: {bad}" if bad else ""), flush=True)
+        if a.warm_only: return
+    rows = []
+    for (model, stage), vs in PLAN.items():
+        row, args = shape_args(model, stage)
+        ref = None
+        for v in vs:
+            set_variant(v)
+            got = outputs(args)
+            if v == "default":
+                ref = got
+                # the default against our torch backend (fp32 chunked scan) at batch 2
+                _, small = shape_args(model, stage, 2 / row[3])
+                set_variant("default"); mine = outputs(small)
+                leaves = {k: (t.detach().requires_grad_(True) if torch.is_tensor(t) and t.is_floating_point() else t)
+                          for k, t in small.items()}
+                y = ops.ss2d_scan(**leaves, backend="torch")
+                w = torch.randn(y.shape, device=y.device, generator=torch.Generator(device=y.device).manual_seed(1))
+                (y * w).sum().backward()
+                theirs = [y.detach()] + [leaves[k].grad for k in ("u", "delta", "A", "B", "C", "D", "delta_bias")]
+                err_torch = max(rel(x, y_) for x, y_ in zip(mine, theirs))
+            err = 0.0 if v == "default" else max(rel(x, y_) for x, y_ in zip(got, ref))
+            for mode in ("fwd", "fwd+bwd"):
+                ms = cuda_time(runner(kernels.ss2d_scan_triton, args, mode == "fwd+bwd"), 3, a.reps)
+                rows.append(dict(model=model, stage=stage, batch=row[3], d_inner=row[4], H=row[5], W=row[6],
+                                 variant=v, mode=mode, ms=round(ms, 4), max_rel_vs_default=f"{err:.2e}",
+                                 max_rel_default_vs_torch_b2=f"{err_torch:.2e}"))
+                print(rows[-1], flush=True)
+    set_variant("default")
+    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+    atomic_write_text(buf.getvalue(), a.out)
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
