@@ -39,11 +39,11 @@ def shape_args(model:str, stage:int, batch_scale:float=1.0):
     return row, channels_last(ss2d_inputs(Bsz, Dm, H, W, torch.float32, torch.device("cuda")))
 
 
-def outputs(args:dict) -> list:
+def outputs(args:dict, fn=kernels.ss2d_scan_triton) -> list:
     "y and the gradients of sum(y * w) for a fixed w (all fp32)."
     leaves = {k: (v.detach().requires_grad_(True) if torch.is_tensor(v) and v.is_floating_point() else v)
               for k, v in args.items()}
-    y = kernels.ss2d_scan_triton(**leaves)
+    y = fn(**leaves)
     w = torch.randn(y.shape, device=y.device, generator=torch.Generator(device=y.device).manual_seed(1))
     (y * w).sum().backward()
     return [y.detach()] + [leaves[k].grad for k in ("u", "delta", "A", "B", "C", "D", "delta_bias")]
@@ -87,13 +87,8 @@ def main(argv=None):
                 ref = got
                 # the default against our torch backend (fp32 chunked scan) at batch 2
                 _, small = shape_args(model, stage, 2 / row[3])
-                set_variant("default"); mine = outputs(small)
-                leaves = {k: (t.detach().requires_grad_(True) if torch.is_tensor(t) and t.is_floating_point() else t)
-                          for k, t in small.items()}
-                y = ops.ss2d_scan(**leaves, backend="torch")
-                w = torch.randn(y.shape, device=y.device, generator=torch.Generator(device=y.device).manual_seed(1))
-                (y * w).sum().backward()
-                theirs = [y.detach()] + [leaves[k].grad for k in ("u", "delta", "A", "B", "C", "D", "delta_bias")]
+                mine = outputs(small)
+                theirs = outputs(small, lambda **kw: ops.ss2d_scan(**kw, backend="torch"))
                 err_torch = max(rel(x, y_) for x, y_ in zip(mine, theirs))
             err = 0.0 if v == "default" else max(rel(x, y_) for x, y_ in zip(got, ref))
             for mode in ("fwd", "fwd+bwd"):

@@ -245,10 +245,10 @@ if HAS_TRITON:
         return xs
 
     @triton.jit
-    def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, NV: tl.constexpr,
-                XSUM: tl.constexpr):
+    def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr):
         "dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the N states."
         if XSUM:
+            NV: tl.constexpr = (N // BDC) if N > BDC else 1     # sums each lane holds after `_xsum`
             w, n0, lead = _xsum(v, c, SP, BDC, N)
             for i in tl.static_range(NV):
                 tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
@@ -342,7 +342,6 @@ if HAS_TRITON:
         dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
         cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
-        NV: tl.constexpr = (N // BDC) if N > BDC else 1
         n_groups = tl.cdiv(seg_len, T)
         # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
         h = ()
@@ -406,7 +405,7 @@ if HAS_TRITON:
                     dA2 = dA2 + (dAx[n] + cum * qh,)
                     Fv += A2[n] * qh
                 dAx = dA2
-                _bc_add(dC_ptr + dBC_off + pos * sbc_l, sbc_n, hdys, cc, rowm, SP, BDC, N, NV, XSUM)
+                _bc_add(dC_ptr + dBC_off + pos * sbc_l, sbc_n, hdys, cc, rowm, SP, BDC, N, XSUM)
                 tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
                 if HAS_D:
                     dD_acc += dy * u
@@ -472,7 +471,7 @@ if HAS_TRITON:
                     ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
                 ga = ga2
                 dAx = dA2
-                _bc_add(dB_ptr + dBC_off + pos * sbc_l, sbc_n, gus, cc, rowm, SP, BDC, N, NV, XSUM)
+                _bc_add(dB_ptr + dBC_off + pos * sbc_l, sbc_n, gus, cc, rowm, SP, BDC, N, XSUM)
                 S += Fv - dtu * AgB * 0.6931471805599453
                 cum -= dt
                 ddt = u * sgB + S
@@ -535,10 +534,9 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     return sp, bdc, n_seg, seg_len, T
 
 # %% ../nbs/01a_kernels.ipynb #a69542d2
-def _variant(N:int) -> dict:
-    """Kernel switches: XSUM, the backward's transpose-reduce of dB, dC (N a power of two), on unless
-    `MEDSEGMAMBA_TRITON_XSUM=0` (the benchmark's A/B rows)."""
-    return dict(XSUM=os.environ.get("MEDSEGMAMBA_TRITON_XSUM", "1") != "0" and N & (N - 1) == 0)
+def _xsum_on(N:int) -> bool:
+    "Whether the backward sums dB, dC by transpose-reduce: N a power of two, unless `MEDSEGMAMBA_TRITON_XSUM=0` (A/B rows)."
+    return os.environ.get("MEDSEGMAMBA_TRITON_XSUM", "1") != "0" and N & (N - 1) == 0
 
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
     "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
@@ -583,7 +581,6 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     Dt, bt = (D if D is not None else A), (bias if bias is not None else A)
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
-    var = _variant(N)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
               T=T, num_warps=1)
     hs = cs = gs = A
@@ -596,7 +593,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
                       *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
-                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=var["XSUM"], **kw)
+                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 
