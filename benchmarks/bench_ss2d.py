@@ -146,6 +146,7 @@ def main(argv=None):
     p.add_argument("--resmamba-batch", type=int, default=8, help="images per batch (SS2D sees 4x: the 4 chunks)")
     p.add_argument("--lightm-batch", type=int, default=8)
     p.add_argument("--only", nargs="*", default=None, help="models to run: vmunet resmamba_ulite lightm_unet")
+    p.add_argument("--stages", nargs="*", type=int, default=None, help="stages to run (default: all)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--no-torch", action="store_true", help="skip our `torch` backend column (slow at big shapes)")
@@ -164,7 +165,7 @@ def main(argv=None):
     print(f"# measured copy bandwidth: {bw / 1e6:.0f} GB/s")
     rows = []
     for model, stage, dirs, Bsz, Dm, H, W in shapes(a.lightm_batch, a.resmamba_batch, a.vmunet_batch):
-        if a.only and model not in a.only: continue
+        if (a.only and model not in a.only) or (a.stages and stage not in a.stages): continue
         L = H * W
         if dirs == K:
             x = ss2d_inputs(Bsz, Dm, H, W, dtype, dev)

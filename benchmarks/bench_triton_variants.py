@@ -1,9 +1,12 @@
 #!/usr/bin/env python
 """A/B timings of the fused Triton SS2D scan's switches at the acceptance shapes, with parity between the variants.
 
-The kernels read environment switches at each launch: `MEDSEGMAMBA_TRITON_XSUM=0` (`kernels._variant`) sums the
+The kernels read environment switches at each launch: `MEDSEGMAMBA_TRITON_XSUM=0` (`kernels._xsum_on`) sums the
 backward's dB, dC over channels with one warp reduction per state instead of the transpose-reduce;
-`MEDSEGMAMBA_TRITON_MIN_SEG` (`kernels._plan`) sets the shortest piece of L when the scan splits L. Each variant is
+`MEDSEGMAMBA_TRITON_MIN_SEG` (`kernels._plan`) sets the shortest piece of L when the scan splits L;
+`MEDSEGMAMBA_TRITON_PREFETCH` (`kernels._prefetch`) how many steps ahead the per-channel rows are prefetched into L2
+(default 0: off); `MEDSEGMAMBA_TRITON_APPROX=0` (`kernels._approx`) takes softplus' log2 with Triton's accurate polynomial
+instead of the multi-function unit. `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
@@ -22,8 +25,10 @@ from bench_ss2d import channels_last, cuda_time, runner, shapes, ss2d_inputs  # 
 from medsegmamba import kernels, ops  # noqa: E402
 from medsegmamba.core import atomic_write_text  # noqa: E402
 
-VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"}}
-PLAN = {("vmunet", 1): ("default", "xsum0"), ("resmamba_ulite", 1): ("default", "xsum0", "min_seg256")}
+VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
+            "prefetch8": {"MEDSEGMAMBA_TRITON_PREFETCH": "8"},
+            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}}
+PLAN = {("vmunet", 1): ("default", "prefetch8"), ("resmamba_ulite", 1): ("default", "prefetch8")}
 
 
 def set_variant(v:str):

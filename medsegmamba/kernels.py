@@ -25,14 +25,44 @@ _NOSPEC = ["su_b", "su_d", "su_l", "sdt_b", "sdt_k", "sdt_d", "sdt_l", "sB_b", "
 # sC_n) are: at 1 (channels-last SS2D inputs) a step's N loads become one base address plus immediate offsets
 
 if HAS_TRITON:
+    try: from triton.language.extra import libdevice   # fast_log2f: lg2.approx (not in the CPU interpreter)
+    except ImportError: libdevice = None
+
     @triton.jit
     def _pos(i, k, L, H, W, SS2D: tl.constexpr):
-        "Spatial position of scan step i of direction k (i itself for a plain scan)."
+        "Spatial position of scan step i of direction k (i itself for a plain scan); i is clamped into [0, L)."
+        i = tl.minimum(tl.maximum(i, 0), L - 1)
         if SS2D:
             j = tl.where(k >= 2, L - 1 - i, i)
             return tl.where((k % 2) == 1, (j % H) * W + j // H, j)
         else:
             return i
+
+    @triton.jit
+    def _pstep(k, W, SS2D: tl.constexpr, REV: tl.constexpr):
+        "How far the position moves from step i to i+1 (to i-1 if REV), before the wrap of `_padv`."
+        st = 1
+        if SS2D:
+            st = tl.where((k % 2) == 1, W, 1)
+            st = tl.where(k >= 2, -st, st)
+        if REV:
+            st = -st
+        return st
+
+    @triton.jit
+    def _padv(p, st, L):
+        """The next step's position, without a division: a column walk (step +-W) that leaves [0, L) continues
+        at the next column, p -+ (L - 1); always a valid address, also past the last step."""
+        p = p + st
+        p = tl.where(p >= L, p - (L - 1), p)
+        p = tl.where(p < 0, p + (L - 1), p)
+        return tl.minimum(tl.maximum(p, 0), L - 1)
+
+    @triton.jit
+    def _l2_prefetch(ptr):
+        "Ask L2 for the line at each lane's address (`prefetch.global.L2`: nothing waits for it, no register result)."
+        tl.inline_asm_elementwise("prefetch.global.L2 [$1];\n\tmov.u32 $0, 0;", "=r,l", [ptr], dtype=tl.int32,
+                                  is_pure=False, pack=1)
 
     @triton.jit
     def _xround(w, n0, c, R: tl.constexpr, N: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr):
@@ -72,8 +102,30 @@ if HAS_TRITON:
         return w, n0, (c % DUP) == 0
 
     @triton.jit
-    def _softplus2(x):
-        return tl.where(x <= 20.0, 0.6931471805599453 * tl.log2(1.0 + tl.exp2(x * 1.4426950408889634)), x)
+    def _log2(x, APPROX: tl.constexpr):
+        "log2 on the multi-function unit (lg2.approx) when APPROX, else Triton's accurate log2 (a polynomial)."
+        if APPROX:
+            return libdevice.fast_log2f(x)
+        else:
+            return tl.log2(x)
+
+    @triton.jit
+    def _sigmoid(x):
+        "1 / (1 + e^-x) with an approximate division (one reciprocal) instead of the IEEE one."
+        return tl.fdiv(1.0, 1.0 + tl.exp2(-x * 1.4426950408889634), ieee_rounding=False)
+
+    @triton.jit
+    def _softplus2(x, APPROX: tl.constexpr):
+        return tl.where(x <= 20.0, 0.6931471805599453 * _log2(1.0 + tl.exp2(x * 1.4426950408889634), APPROX), x)
+
+    @triton.jit
+    def _delta(dt, bias, m, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, APPROX: tl.constexpr):
+        "The step's Δ: softplus(dt + bias) as configured, 0 where the step is masked (the state passes through)."
+        if HAS_BIAS:
+            dt = dt + bias
+        if SOFTPLUS:
+            dt = _softplus2(dt, APPROX)
+        return tl.where(m, dt, 0.0)
 
     @triton.jit
     def _tile(Dm, L, seg_len, n_seg, SP: tl.constexpr, BDC: tl.constexpr):
@@ -109,22 +161,78 @@ if HAS_TRITON:
         return x2
 
     @triton.jit
-    def _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos, m,
+    def _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos,
                  N: tl.constexpr, WITH_B: tl.constexpr, WITH_C: tl.constexpr, WITH_U: tl.constexpr):
-        "Inputs of one step: (u, dt, B_0..B_{N-1}, C_0..C_{N-1}) as fp32 (zeros where masked; unused ones omitted)."
+        """Inputs of one step: (u, dt, B_0..B_{N-1}, C_0..C_{N-1}) as fp32, unused ones omitted. No masks: `pos` is
+        always in [0, L) and the rows' channels are clamped to D - 1, so every address is valid; the steps and
+        channels outside the scan are made inert where the values are used (dt = 0 and, in the backward, dy = 0)."""
         xs = ()
         if WITH_U:
-            xs = xs + (tl.load(u_row + pos * su_l, mask=m, other=0.0).to(tl.float32),)
-        xs = xs + (tl.load(dt_row + pos * sdt_l, mask=m, other=0.0).to(tl.float32),)
+            xs = xs + (tl.load(u_row + pos * su_l).to(tl.float32),)
+        xs = xs + (tl.load(dt_row + pos * sdt_l).to(tl.float32),)
         if WITH_B:
             Bp = B_row + pos * sB_l           # the step's row first: the N loads then differ by constant offsets
             for n in tl.static_range(N):
-                xs = xs + (tl.load(Bp + n * sB_n, mask=m, other=0.0).to(tl.float32),)
+                xs = xs + (tl.load(Bp + n * sB_n).to(tl.float32),)
         if WITH_C:
             Cp = C_row + pos * sC_l
             for n in tl.static_range(N):
-                xs = xs + (tl.load(Cp + n * sC_n, mask=m, other=0.0).to(tl.float32),)
+                xs = xs + (tl.load(Cp + n * sC_n).to(tl.float32),)
         return xs
+
+    @triton.jit
+    def _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L,
+                N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr, PF: tl.constexpr):
+        """Forward inputs of T steps from position p on (per step u, dt, B, [C, pos]), and the positions after them;
+        with PF > 0 also an L2 prefetch of u and dt at pf, PF steps ahead (one line per 32 channels)."""
+        xs = ()
+        for r in tl.static_range(T):
+            xs = xs + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, N, True,
+                               not STATES, True)
+            if not STATES:
+                xs = xs + (p,)
+            p = _padv(p, st, L)
+            if PF > 0:
+                _l2_prefetch(u_row + pf * su_l)
+                _l2_prefetch(dt_row + pf * sdt_l)
+                pf = _padv(pf, st, L)
+        return xs, p, pf
+
+    @triton.jit
+    def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
+                   N: tl.constexpr, T: tl.constexpr, STATES: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr,
+                   HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, ATOMIC: tl.constexpr, APPROX: tl.constexpr):
+        "T forward steps from step t on: the state h; y stored (or added, ATOMIC) at each step's position, or, for"
+        "STATES, the sum of dt."
+        NI: tl.constexpr = (2 + N) if STATES else (3 + 2 * N)          # values per step (+ its position)
+        for r in tl.static_range(T):
+            m = dmask & (t + r < t1)
+            u = cur[r * NI]
+            dt = cur[r * NI + 1]
+            dt = _delta(dt, bias, m, HAS_BIAS, SOFTPLUS, APPROX)
+            dtu = dt * u
+            h2 = ()
+            y = tl.zeros_like(dt)
+            for n in tl.static_range(N):
+                hn = tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI + 2 + n]
+                h2 = h2 + (hn,)
+                if not STATES:
+                    y += hn * cur[r * NI + 2 + N + n]
+            h = h2
+            if STATES:
+                csum += dt
+            else:
+                pos = cur[r * NI + 2 + 2 * N]
+                if HAS_D:
+                    y += Dv * u
+                if HAS_Z:
+                    zz = tl.load(z_row + pos * sz_l).to(tl.float32)
+                    y = y * zz * _sigmoid(zz)
+                if ATOMIC:
+                    tl.atomic_add(o_row + pos * so_l, y, mask=m, sem="relaxed")
+                else:
+                    tl.store(o_row + pos * so_l, y.to(o_row.dtype.element_ty), mask=m)
+        return h, csum
 
     @triton.jit(do_not_specialize=_NOSPEC)
     def _fwd_kernel(
@@ -135,10 +243,13 @@ if HAS_TRITON:
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
+        PF: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
+        Dv = 0.0
+        bias = 0.0
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
@@ -147,11 +258,12 @@ if HAS_TRITON:
             g = (tl.program_id(0) * BDC) // DPG
         else:
             g = d // DPG
-        u_row = u_ptr + b * su_b + d * su_d
-        dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
+        dl = tl.minimum(d, Dm - 1)      # channels past D read channel D - 1 (never stored)
+        u_row = u_ptr + b * su_b + dl * su_d
+        dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
         B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
-        z_row = z_ptr + b * sz_b + d * sz_d
+        z_row = z_ptr + b * sz_b + dl * sz_d
         o_row = out_ptr + b * so_b + k * so_k + d * so_d
         h = ()
         for n in tl.static_range(N):
@@ -161,57 +273,22 @@ if HAS_TRITON:
             for j in range(0, tl.max(s)):
                 h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
         csum = tl.zeros((SP, BDC), dtype=tl.float32)
-        NI: tl.constexpr = (2 + N) if STATES else (3 + 2 * N)          # values per step (+ its position)
-        nx = ()
-        for r in tl.static_range(T):
-            tr = t0 + r
-            pr = _pos(tr, k, L, H, W, SS2D)
-            nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                               pr, dmask & (tr < t1), N, True, not STATES, True)
-            if not STATES:
-                nx = nx + (pr,)
-        for i0 in range(0, seg_len, T):
-            cur = nx
-            nx = ()
-            for r in tl.static_range(T):   # the next group's loads go out before this group's work
-                tr = t0 + i0 + T + r
-                pr = _pos(tr, k, L, H, W, SS2D)
-                nx = nx + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                                   pr, dmask & (tr < t1), N, True, not STATES, True)
-                if not STATES:
-                    nx = nx + (pr,)
-            for r in tl.static_range(T):
-                t = t0 + i0 + r
-                m = dmask & (t < t1)
-                u = cur[r * NI]
-                dt = cur[r * NI + 1]
-                if HAS_BIAS:
-                    dt = dt + bias
-                if SOFTPLUS:
-                    dt = _softplus2(dt)
-                dt = tl.where(m, dt, 0.0)
-                dtu = dt * u
-                h2 = ()
-                y = tl.zeros((SP, BDC), dtype=tl.float32)
-                for n in tl.static_range(N):
-                    hn = tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI + 2 + n]
-                    h2 = h2 + (hn,)
-                    if not STATES:
-                        y += hn * cur[r * NI + 2 + N + n]
-                h = h2
-                if STATES:
-                    csum += dt
-                else:
-                    pos = cur[r * NI + 2 + 2 * N]
-                    if HAS_D:
-                        y += Dv * u
-                    if HAS_Z:
-                        zz = tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32)
-                        y = y * zz / (1.0 + tl.exp2(-zz * 1.4426950408889634))
-                    if ATOMIC:
-                        tl.atomic_add(o_row + pos * so_l, y, mask=m, sem="relaxed")
-                    else:
-                        tl.store(o_row + pos * so_l, y.to(out_ptr.dtype.element_ty), mask=m)
+        st = _pstep(k, W, SS2D, False)
+        p = _pos(t0, k, L, H, W, SS2D)
+        pf = _pos(t0 + PF, k, L, H, W, SS2D)
+        # two load groups in flight: the next group's loads go out before this group's work; the loop body does
+        # two groups so that neither buffer is copied at the loop's back edge
+        nxa, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
+                             STATES, T, PF)
+        for i0 in range(0, seg_len, 2 * T):
+            nxb, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
+                                 STATES, T, PF)
+            h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
+                                 N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
+            nxa, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
+                                 STATES, T, PF)
+            h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
+                                 N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
         if STATES:
             mk = dmask & (s < n_seg)
             for n in tl.static_range(N):
@@ -223,26 +300,42 @@ if HAS_TRITON:
                 tl.store(last_ptr + ((b * K + k) * Dm + d + 0 * s) * N + n, h[n], mask=ml)
 
     @triton.jit
-    def _ld_group(u_row, dt_row, B_row, C_row, dy_row, f_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l,
-                  t0, t1, i0, k, L, H, W, dmask,
-                  SS2D: tl.constexpr, N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
-                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr):
-        "Backward inputs of T steps from offset i0 (reversed order if REV): per step [u], dt, [B], C, dy, [F], [z], [pos]."
+    def _ld_group(rows, strides, p, pf, st, t, L,
+                  N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
+                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr, PF: tl.constexpr):
+        """Backward inputs of T steps from step t, at position p, on (down from t if REV): per step [u], dt, [B], C,
+        dy, [F], [z], [pos]; and the positions after them. `rows` = (u, dt, B, C, dy, F, z) row pointers, `strides`
+        = their steps (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l). Unmasked (see `_ld_step`): the
+        caller zeroes dy and F of the steps outside the segment. Going down, steps past L - 1 all read position
+        pos(L - 1). With PF > 0 the per-channel rows ([u], dt, dy, [F]) are also prefetched into L2 at pf, PF steps
+        further on."""
         xs = ()
-        for rr in tl.static_range(T):
-            r = T - 1 - rr if REV else rr
-            t = t0 + i0 + r
-            m = dmask & (t < t1)
-            pos = _pos(t, k, L, H, W, SS2D)
-            xs = xs + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos, m, N, WITH_B, True, WITH_U)
-            xs = xs + (tl.load(dy_row + pos * sy_l, mask=m, other=0.0).to(tl.float32),)
+        for r in tl.static_range(T):
+            xs = xs + _ld_step(rows[0], rows[1], rows[2], rows[3], strides[0], strides[1], strides[2], strides[3],
+                               strides[4], strides[5], p, N, WITH_B, True, WITH_U)
+            xs = xs + (tl.load(rows[4] + p * strides[6]).to(tl.float32),)
             if WITH_F:
-                xs = xs + (tl.load(f_row + pos * sf_l, mask=m, other=0.0),)
+                xs = xs + (tl.load(rows[5] + p * strides[7]),)
             if HAS_Z:
-                xs = xs + (tl.load(z_row + pos * sz_l, mask=m, other=0.0).to(tl.float32),)
+                xs = xs + (tl.load(rows[6] + p * strides[8]).to(tl.float32),)
             if WITH_P:
-                xs = xs + (pos,)
-        return xs
+                xs = xs + (p,)
+            if REV:
+                p = tl.where(t - r >= L, p, _padv(p, st, L))
+            else:
+                p = _padv(p, st, L)
+            if PF > 0:
+                if WITH_U:
+                    _l2_prefetch(rows[0] + pf * strides[0])
+                _l2_prefetch(rows[1] + pf * strides[1])
+                _l2_prefetch(rows[4] + pf * strides[6])
+                if WITH_F:
+                    _l2_prefetch(rows[5] + pf * strides[7])
+                if REV:
+                    pf = tl.where(t - r - PF >= L, pf, _padv(pf, st, L))
+                else:
+                    pf = _padv(pf, st, L)
+        return xs, p, pf
 
     @triton.jit
     def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr):
@@ -259,8 +352,27 @@ if HAS_TRITON:
     @triton.jit
     def _silu_parts(zz):
         "(silu(z), sigmoid(z))"
-        sg = 1.0 / (1.0 + tl.exp2(-zz * 1.4426950408889634))
+        sg = _sigmoid(zz)
         return zz * sg, sg
+
+    @triton.jit
+    def _bwds_group(cur, ga, t, t1, dmask, A2, bias, N: tl.constexpr, T: tl.constexpr, HAS_Z: tl.constexpr,
+                    HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, APPROX: tl.constexpr):
+        "T steps of the adjoint from zero, down from step t: ga <- a_t (ga + C_t dy_t)."
+        NI: tl.constexpr = 2 + N + (1 if HAS_Z else 0)
+        for rr in tl.static_range(T):
+            m = dmask & (t - rr < t1)
+            dt = cur[rr * NI]
+            dy = tl.where(m, cur[rr * NI + 1 + N], 0.0)
+            if HAS_Z:
+                sz, sg = _silu_parts(cur[rr * NI + 2 + N])
+                dy = dy * sz
+            dt = _delta(dt, bias, m, HAS_BIAS, SOFTPLUS, APPROX)
+            ga2 = ()
+            for n in tl.static_range(N):
+                ga2 = ga2 + (tl.exp2(dt * A2[n]) * (ga[n] + cur[rr * NI + 1 + n] * dy),)
+            ga = ga2
+        return ga
 
     @triton.jit(do_not_specialize=_NOSPEC)
     def _bwd_states_kernel(
@@ -270,46 +382,174 @@ if HAS_TRITON:
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, PF: tl.constexpr):
         "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
+        bias = 0.0
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
         g = (tl.program_id(0) * BDC) // DPG         # the tile's group of C (a backward tile never straddles two)
-        dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
+        dl = tl.minimum(d, Dm - 1)                  # channels past D read channel D - 1 (inert, never stored)
+        dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
-        z_row = z_ptr + b * sz_b + d * sz_d
-        dy_row = dout_ptr + b * so_b + d * so_d
-        NI: tl.constexpr = 2 + N + (1 if HAS_Z else 0)
+        z_row = z_ptr + b * sz_b + dl * sz_d
+        dy_row = dout_ptr + b * so_b + dl * so_d
+        rows = (dt_row, dt_row, C_row, C_row, dy_row, dy_row, z_row)
+        strides = (sdt_l, sdt_l, sC_n, sC_l, sC_n, sC_l, so_l, so_l, sz_l)
         ga = ()
         for n in tl.static_range(N):
             ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
-        n_groups = tl.cdiv(seg_len, T)
-        for gi in range(0, n_groups):
-            i0 = (n_groups - 1 - gi) * T
-            cur = _ld_group(dt_row, dt_row, C_row, C_row, dy_row, dy_row, z_row, sdt_l, sdt_l, sC_n, sC_l, sC_n, sC_l,
-                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, False, False, False, HAS_Z, True, T,
-                            False)
-            for rr in tl.static_range(T):
-                dt = cur[rr * NI]
-                dy = cur[rr * NI + 1 + N]
-                if HAS_Z:
-                    sz, sg = _silu_parts(cur[rr * NI + 2 + N])
-                    dy = dy * sz
-                if HAS_BIAS:
-                    dt = dt + bias
-                if SOFTPLUS:
-                    dt = _softplus2(dt)
-                t = t0 + i0 + (T - 1 - rr)
-                dt = tl.where(dmask & (t < t1), dt, 0.0)
-                ga2 = ()
-                for n in tl.static_range(N):
-                    ga2 = ga2 + (tl.exp2(dt * A2[n]) * (ga[n] + cur[rr * NI + 1 + n] * dy),)
-                ga = ga2
+        # groups of T steps from the top down, two per loop pass (the next group's loads in flight, no copies)
+        n_pairs = tl.cdiv(seg_len, 2 * T)
+        top = t0 + n_pairs * 2 * T - 1              # first step taken (past t1 - 1: inert)
+        st = _pstep(k, W, SS2D, True)
+        p = _pos(top, k, L, H, W, SS2D)
+        pf = _pos(top - PF, k, L, H, W, SS2D)
+        cura, p, pf = _ld_group(rows, strides, p, pf, st, top, L, N, False, False, False, HAS_Z, True, T, False, PF)
+        for j in range(0, n_pairs):
+            tt = top - j * 2 * T
+            curb, p, pf = _ld_group(rows, strides, p, pf, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False,
+                                    PF)
+            ga = _bwds_group(cura, ga, tt, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
+            cura, p, pf = _ld_group(rows, strides, p, pf, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T,
+                                    False, PF)
+            ga = _bwds_group(curb, ga, tt - T, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
         mk = dmask & (s < n_seg)
         for n in tl.static_range(N):
             tl.store(gs_ptr + ((seg0 + s) * N + n) * Dm + d, ga[n], mask=mk)
+
+    @triton.jit
+    def _bwd1_group(cur, h, dAx, cum, dD_acc, t, t1, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l,
+                    ddt_row, sdd_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
+                    HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
+                    APPROX: tl.constexpr, XSUM: tl.constexpr):
+        """Sweep 1, T steps up from step t: the state h; dC; dz; F_t = sum_n A q_t h_t into ddt; the dA sums
+        c_t q_t h_t (c = the sub-segment's running sum of dt)."""
+        NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
+        for r in tl.static_range(T):
+            m = dmask & (t + r < t1)
+            pos = cur[r * NI1 + NI1 - 1]
+            u = cur[r * NI1]
+            dt = cur[r * NI1 + 1]
+            dy = tl.where(m, cur[r * NI1 + 2 + 2 * N], 0.0)
+            dt = _delta(dt, bias, m, HAS_BIAS, SOFTPLUS, APPROX)
+            dtu = dt * u
+            h2 = ()
+            for n in tl.static_range(N):
+                h2 = h2 + (tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI1 + 2 + n],)
+            h = h2
+            if HAS_Z:
+                zz = cur[r * NI1 + 3 + 2 * N]
+                sz, sg = _silu_parts(zz)
+                y = tl.zeros_like(dt)
+                for n in tl.static_range(N):
+                    y += h[n] * cur[r * NI1 + 2 + N + n]
+                if HAS_D:
+                    y += Dv * u
+                tl.store(dz_row + pos * sdz_l, dy * y * sg * (1.0 + zz * (1.0 - sg)), mask=m)
+                dy = dy * sz
+            cum += dt
+            Fv = tl.zeros_like(dt)
+            dA2 = ()
+            hdys = ()
+            for n in tl.static_range(N):
+                hdy = h[n] * dy
+                hdys = hdys + (hdy,)
+                qh = hdy * cur[r * NI1 + 2 + N + n]
+                dA2 = dA2 + (dAx[n] + cum * qh,)
+                Fv += A2[n] * qh
+            dAx = dA2
+            _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM)
+            tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
+            if HAS_D:
+                dD_acc += dy * u
+        return h, dAx, cum, dD_acc
+
+    @triton.jit
+    def _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N: tl.constexpr, T: tl.constexpr,
+                  SUB: tl.constexpr):
+        "After the group at offset i0: at a sub-segment's end, store its checkpoint (h, sum of dt) and restart cum."
+        if ((((i0 + T) % SUB) == 0) | (i0 + T >= seg_len)) & (i0 < seg_len):
+            sub = i0 // SUB
+            for n in tl.static_range(N):
+                tl.store(hk_ptr + (hk_row + sub * N + n) * Dm + d, h[n], mask=dmask)
+            tl.store(ck_ptr + (ck_row + sub) * Dm + d, cum, mask=dmask)
+            cum = tl.zeros_like(cum)
+        return cum
+
+    @triton.jit
+    def _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2, N: tl.constexpr,
+                  T: tl.constexpr, SUB: tl.constexpr):
+        """Before the group at offset i0 (going down): entering a sub-segment at its end e, R = a_{e+1} g_{e+1} h_e;
+        dA += R * (its sum of dt); S = sum_n A R; cum = its sum of dt."""
+        if ((((i0 + T) % SUB) == 0) | (i0 + T >= seg_len)) & (i0 < seg_len):
+            sub = i0 // SUB
+            cum = tl.load(ck_ptr + (ck_row + sub) * Dm + d, mask=dmask, other=0.0)
+            S = tl.zeros_like(S)
+            dA2 = ()
+            for n in tl.static_range(N):
+                Rn = ga[n] * tl.load(hk_ptr + (hk_row + sub * N + n) * Dm + d, mask=dmask, other=0.0)
+                S += A2[n] * Rn
+                dA2 = dA2 + (dAx[n] + cum * Rn,)
+            dAx = dA2
+            S = S * 0.6931471805599453
+        return dAx, S, cum
+
+    @triton.jit
+    def _bwd2_group(cur, ga, dAx, S, cum, dbias_acc, t, t1, dmask, A2, Dv, bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l,
+                    du_row, sdu_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
+                    HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
+                    DU_ATOMIC: tl.constexpr, APPROX: tl.constexpr, XSUM: tl.constexpr):
+        """Sweep 2, T steps down from step t: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du,
+        dB, dA."""
+        NI2: tl.constexpr = 5 + 2 * N + (1 if HAS_Z else 0)
+        for rr in tl.static_range(T):
+            m = dmask & (t - rr < t1)
+            pos = cur[rr * NI2 + NI2 - 1]
+            u = cur[rr * NI2]
+            dtr = cur[rr * NI2 + 1]
+            dy = tl.where(m, cur[rr * NI2 + 2 + 2 * N], 0.0)
+            Fv = tl.where(m, cur[rr * NI2 + 3 + 2 * N], 0.0)
+            if HAS_Z:
+                sz, sg = _silu_parts(cur[rr * NI2 + 4 + 2 * N])
+                dy = dy * sz
+            if HAS_BIAS:
+                dtr = dtr + bias
+            dt = _delta(dtr, bias, m, False, SOFTPLUS, APPROX)
+            dtu = dt * u
+            sgB = tl.zeros_like(dt)
+            AgB = tl.zeros_like(dt)
+            ga2 = ()
+            dA2 = ()
+            gus = ()
+            for n in tl.static_range(N):
+                gn = ga[n] + cur[rr * NI2 + 2 + N + n] * dy
+                gB = gn * cur[rr * NI2 + 2 + n]
+                sgB += gB
+                AgB += A2[n] * gB
+                dA2 = dA2 + (dAx[n] - cum * dtu * gB,)
+                gus = gus + (gn * dtu,)
+                ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
+            ga = ga2
+            dAx = dA2
+            _bc_add(dB_row + pos * sbc_l, sbc_n, gus, cc, t - rr < t1, SP, BDC, N, XSUM)
+            S += Fv - dtu * AgB * 0.6931471805599453
+            cum -= dt
+            ddt = u * sgB + S
+            if SOFTPLUS:
+                ddt = ddt * _sigmoid(dtr)
+            ddt = tl.where(m, ddt, 0.0)
+            dbias_acc += ddt
+            du = dt * sgB
+            if HAS_D:
+                du += Dv * dy
+            tl.store(ddt_row + pos * sdd_l, ddt, mask=m)
+            if DU_ATOMIC:
+                tl.atomic_add(du_row + pos * sdu_l, du, mask=m, sem="relaxed")
+            else:
+                tl.store(du_row + pos * sdu_l, du, mask=m)
+        return ga, dAx, S, cum, dbias_acc
 
     @triton.jit(do_not_specialize=_NOSPEC + ["sdu_l", "sdz_l", "sdd_l", "sbc_n", "sbc_l"])
     def _bwd_kernel(
@@ -322,27 +562,36 @@ if HAS_TRITON:
         sdu_b, sdu_d, sdu_l, sdz_b, sdz_d, sdz_l, sdd_b, sdd_k, sdd_d, sdd_l, sbc_b, sbc_k, sbc_g, sbc_n, sbc_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr,
+        APPROX: tl.constexpr, PF: tl.constexpr):
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
+        Dv = 0.0
+        bias = 0.0
         if HAS_D:
             Dv = tl.load(D_ptr + kd, mask=dmask, other=0.0)
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
         g = (tl.program_id(0) * BDC) // DPG         # the tile's group of B, C (a backward tile never straddles two)
-        u_row = u_ptr + b * su_b + d * su_d
-        dt_row = dt_ptr + b * sdt_b + k * sdt_k + d * sdt_d
+        dl = tl.minimum(d, Dm - 1)                  # loads: channels past D read channel D - 1 (inert, never stored)
+        u_row = u_ptr + b * su_b + dl * su_d
+        dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
         B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
-        z_row = z_ptr + b * sz_b + d * sz_d
-        dy_row = dout_ptr + b * so_b + d * so_d
+        z_row = z_ptr + b * sz_b + dl * sz_d
+        dy_row = dout_ptr + b * so_b + dl * so_d
         du_row = du_ptr + b * sdu_b + d * sdu_d
         dz_row = dz_ptr + b * sdz_b + d * sdz_d
         ddt_row = ddt_ptr + b * sdd_b + k * sdd_k + d * sdd_d
+        F_row = ddt_ptr + b * sdd_b + k * sdd_k + dl * sdd_d     # sweep 2 reads F where sweep 1 stored it
+        rows1 = (u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row)
+        rows2 = (u_row, dt_row, B_row, C_row, dy_row, F_row, z_row)
+        strides = (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, so_l, so_l, sz_l)
+        strides2 = (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, so_l, sdd_l, sz_l)
         dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
+        ck_row = (seg0 + s) * n_sub
         cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
-        n_groups = tl.cdiv(seg_len, T)
         # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
         h = ()
         ga = ()
@@ -354,139 +603,61 @@ if HAS_TRITON:
         for jj in range(0, n_seg - 1 - tl.min(s)):
             j = n_seg - 1 - jj
             ga = _fold(ga, A2, gs_ptr, cs_ptr, seg0 + j, (j > s) & dmask, d, dmask, Dm, N)
-        # sweep 1, forward in time: h; dC; dz; F_t = sum_n A q_t h_t into ddt; sum_t c_t q_t h_t into dA; checkpoints
-        NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
+        # both sweeps take groups of T steps, two per loop pass: the next group's loads are in flight during this
+        # group's work, and neither buffer is copied at the loop's back edge. Groups past the segment are inert.
+        n_pairs = tl.cdiv(seg_len, 2 * T)
+        # sweep 1, forward in time
         dAx = ()
         for n in tl.static_range(N):
             dAx = dAx + (tl.zeros((SP, BDC), dtype=tl.float32),)
         cum = tl.zeros((SP, BDC), dtype=tl.float32)
         dD_acc = tl.zeros((SP, BDC), dtype=tl.float32)
-        for gi in range(0, n_groups):
-            i0 = gi * T
-            cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                            so_l, so_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, False, HAS_Z, False, T,
-                            True)
-            for r in tl.static_range(T):
-                t = t0 + i0 + r
-                m = dmask & (t < t1)
-                pos = cur[r * NI1 + NI1 - 1]
-                u = cur[r * NI1]
-                dt = cur[r * NI1 + 1]
-                dy = cur[r * NI1 + 2 + 2 * N]
-                if HAS_BIAS:
-                    dt = dt + bias
-                if SOFTPLUS:
-                    dt = _softplus2(dt)
-                dt = tl.where(m, dt, 0.0)
-                dtu = dt * u
-                h2 = ()
-                for n in tl.static_range(N):
-                    h2 = h2 + (tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI1 + 2 + n],)
-                h = h2
-                if HAS_Z:
-                    zz = cur[r * NI1 + 3 + 2 * N]
-                    sz, sg = _silu_parts(zz)
-                    y = tl.zeros((SP, BDC), dtype=tl.float32)
-                    for n in tl.static_range(N):
-                        y += h[n] * cur[r * NI1 + 2 + N + n]
-                    if HAS_D:
-                        y += Dv * u
-                    tl.store(dz_row + pos * sdz_l, dy * y * sg * (1.0 + zz * (1.0 - sg)), mask=m)
-                    dy = dy * sz
-                cum += dt
-                Fv = tl.zeros((SP, BDC), dtype=tl.float32)
-                dA2 = ()
-                hdys = ()
-                rowm = t < t1
-                for n in tl.static_range(N):
-                    hdy = h[n] * dy
-                    hdys = hdys + (hdy,)
-                    qh = hdy * cur[r * NI1 + 2 + N + n]
-                    dA2 = dA2 + (dAx[n] + cum * qh,)
-                    Fv += A2[n] * qh
-                dAx = dA2
-                _bc_add(dC_ptr + dBC_off + pos * sbc_l, sbc_n, hdys, cc, rowm, SP, BDC, N, XSUM)
-                tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
-                if HAS_D:
-                    dD_acc += dy * u
-            if (((i0 + T) % SUB) == 0) | (i0 + T >= seg_len):
-                sub = i0 // SUB
-                for n in tl.static_range(N):
-                    tl.store(hk_ptr + (hk_row + sub * N + n) * Dm + d, h[n], mask=dmask)
-                tl.store(ck_ptr + ((seg0 + s) * n_sub + sub) * Dm + d, cum, mask=dmask)
-                cum = tl.zeros((SP, BDC), dtype=tl.float32)
+        st = _pstep(k, W, SS2D, False)
+        p = _pos(t0, k, L, H, W, SS2D)
+        pf = _pos(t0 + PF, k, L, H, W, SS2D)
+        cura, p, pf = _ld_group(rows1, strides, p, pf, st, t0, L, N, True, True, False, HAS_Z, False, T, True, PF)
+        for j in range(0, n_pairs):
+            i0 = j * 2 * T
+            curb, p, pf = _ld_group(rows1, strides, p, pf, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T,
+                                    True, PF)
+            h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
+                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
+                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
+            cum = _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
+            cura, p, pf = _ld_group(rows1, strides, p, pf, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False,
+                                    T, True, PF)
+            h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
+                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
+                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
+            cum = _ckpt_put(h, cum, i0 + T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
         tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
-        # sweep 2, backward in time: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du, dB, dA
-        NI2: tl.constexpr = 5 + 2 * N + (1 if HAS_Z else 0)
+        # sweep 2, backward in time, from the top pair's last group down
         S = tl.zeros((SP, BDC), dtype=tl.float32)
         dbias_acc = tl.zeros((SP, BDC), dtype=tl.float32)
-        for gi in range(0, n_groups):
-            i0 = (n_groups - 1 - gi) * T
-            if (((i0 + T) % SUB) == 0) | (i0 + T >= seg_len):
-                # entering a sub-segment at its end e: R = a_{e+1} g_{e+1} h_e; dA += R * (its sum of dt); S = sum_n A R
-                sub = i0 // SUB
-                cum = tl.load(ck_ptr + ((seg0 + s) * n_sub + sub) * Dm + d, mask=dmask, other=0.0)
-                S = tl.zeros((SP, BDC), dtype=tl.float32)
-                dA2 = ()
-                for n in tl.static_range(N):
-                    Rn = ga[n] * tl.load(hk_ptr + (hk_row + sub * N + n) * Dm + d, mask=dmask, other=0.0)
-                    S += A2[n] * Rn
-                    dA2 = dA2 + (dAx[n] + cum * Rn,)
-                dAx = dA2
-                S = S * 0.6931471805599453
-            cur = _ld_group(u_row, dt_row, B_row, C_row, dy_row, ddt_row, z_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l,
-                            so_l, sdd_l, sz_l, t0, t1, i0, k, L, H, W, dmask, SS2D, N, True, True, True, HAS_Z, True, T,
-                            True)
-            for rr in tl.static_range(T):
-                t = t0 + i0 + (T - 1 - rr)
-                m = dmask & (t < t1)
-                pos = cur[rr * NI2 + NI2 - 1]
-                u = cur[rr * NI2]
-                dtr = cur[rr * NI2 + 1]
-                dy = cur[rr * NI2 + 2 + 2 * N]
-                Fv = cur[rr * NI2 + 3 + 2 * N]
-                if HAS_Z:
-                    sz, sg = _silu_parts(cur[rr * NI2 + 4 + 2 * N])
-                    dy = dy * sz
-                if HAS_BIAS:
-                    dtr = dtr + bias
-                dt = dtr
-                if SOFTPLUS:
-                    dt = _softplus2(dtr)
-                dt = tl.where(m, dt, 0.0)
-                dtu = dt * u
-                sgB = tl.zeros((SP, BDC), dtype=tl.float32)
-                AgB = tl.zeros((SP, BDC), dtype=tl.float32)
-                ga2 = ()
-                dA2 = ()
-                gus = ()
-                rowm = t < t1
-                for n in tl.static_range(N):
-                    gn = ga[n] + cur[rr * NI2 + 2 + N + n] * dy
-                    gB = gn * cur[rr * NI2 + 2 + n]
-                    sgB += gB
-                    AgB += A2[n] * gB
-                    dA2 = dA2 + (dAx[n] - cum * dtu * gB,)
-                    gus = gus + (gn * dtu,)
-                    ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
-                ga = ga2
-                dAx = dA2
-                _bc_add(dB_ptr + dBC_off + pos * sbc_l, sbc_n, gus, cc, rowm, SP, BDC, N, XSUM)
-                S += Fv - dtu * AgB * 0.6931471805599453
-                cum -= dt
-                ddt = u * sgB + S
-                if SOFTPLUS:
-                    ddt = ddt / (1.0 + tl.exp2(-dtr * 1.4426950408889634))
-                ddt = tl.where(m, ddt, 0.0)
-                dbias_acc += ddt
-                du = dt * sgB
-                if HAS_D:
-                    du += Dv * dy
-                tl.store(ddt_row + pos * sdd_l, ddt, mask=m)
-                if DU_ATOMIC:
-                    tl.atomic_add(du_row + pos * sdu_l, du, mask=m, sem="relaxed")
-                else:
-                    tl.store(du_row + pos * sdu_l, du, mask=m)
+        top = n_pairs * 2 * T - T                   # offset of the first group taken
+        st = _pstep(k, W, SS2D, True)
+        p = _pos(t0 + top + T - 1, k, L, H, W, SS2D)
+        pf = _pos(t0 + top + T - 1 - PF, k, L, H, W, SS2D)
+        cura, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T,
+                                True, PF)
+        for j in range(0, n_pairs):
+            i0 = top - j * 2 * T
+            curb, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T,
+                                    True, PF)
+            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
+                                    N, T, SUB)
+            ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
+                                                     Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
+                                                     sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     DU_ATOMIC, APPROX, XSUM)
+            cura, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T,
+                                    True, PF)
+            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
+                                    N, T, SUB)
+            ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
+                                                     bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
+                                                     sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     DU_ATOMIC, APPROX, XSUM)
         # per-program partial sums over this program's segments: rows b * nsp + segment-block
         prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
         for n in tl.static_range(N):
@@ -495,6 +666,7 @@ if HAS_TRITON:
             tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=dmask)
         if HAS_BIAS:
             tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=dmask)
+
 
 # %% ../nbs/01a_kernels.ipynb #627ebeb0
 def _pow2(x:int) -> int:
@@ -520,7 +692,10 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     if backward:
         while bdc > 1 and dpg % bdc: bdc //= 2     # a tile's channels share one group of B, C (one dB, dC sum)
     sp = 32 // bdc                                 # lanes left over go to further segments of L
-    T = chunk or 2
+    # the backward's default group: 2 steps (fastest), or MEDSEGMAMBA_TRITON_BWD_CHUNK=1: ~4x less compile time
+    T = chunk or (int(os.environ.get("MEDSEGMAMBA_TRITON_BWD_CHUNK", 2)) if backward else 2)
+    if T < 1 or T & (T - 1):
+        raise ValueError(f"MEDSEGMAMBA_TRITON_BWD_CHUNK={T}: expected a power of two such as 1 or 2 (steps per load group)")
     unit = _SUB if backward else T
     sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
     rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
@@ -538,6 +713,17 @@ def _xsum_on(N:int) -> bool:
     "Whether the backward sums dB, dC by transpose-reduce: N a power of two, unless `MEDSEGMAMBA_TRITON_XSUM=0` (A/B rows)."
     return os.environ.get("MEDSEGMAMBA_TRITON_XSUM", "1") != "0" and N & (N - 1) == 0
 
+def _approx() -> bool:
+    """Whether the kernels take log2 on the multi-function unit (`lg2.approx`, as `--use_fast_math` CUDA does): on
+    the GPU, unless `MEDSEGMAMBA_TRITON_APPROX=0` (A/B rows); never under the interpreter, which lacks it."""
+    return libdevice is not None and not _interpreting() and os.environ.get("MEDSEGMAMBA_TRITON_APPROX", "1") != "0"
+
+def _prefetch() -> int:
+    """Steps ahead at which the kernels ask L2 for the per-channel rows (u, dt; dy, F in the backward): 0 (off) by
+    default; `MEDSEGMAMBA_TRITON_PREFETCH=8` turns it on. EXPERIMENTAL: that path compiled for sm_90 but has not run
+    on a GPU yet (see the session-5 notes), and the interpreter cannot run it (inline PTX)."""
+    return 0 if _interpreting() else int(os.environ.get("MEDSEGMAMBA_TRITON_PREFETCH", 0))
+
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
     "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
     Bsz, Dm, L = u.shape
@@ -550,7 +736,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
             out.stride(0), 0, out.stride(1), out.stride(2))
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, num_warps=1)
+              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(), PF=_prefetch(), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -582,7 +768,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
-              T=T, num_warps=1)
+              T=T, APPROX=_approx(), PF=_prefetch(), num_warps=1)
     hs = cs = gs = A
     if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
         hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
@@ -666,7 +852,9 @@ class _SelectiveScanFn(torch.autograd.Function):
         u, delta, A_, B, C, D_, z, bias_ = ctx.saved_tensors
         softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
         G = _groups(u.shape[1], B, C)
-        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, True, chunk)
+        # with the gate z the backward holds more per step: one step per load group keeps it in registers
+        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, True,
+                     chunk or (1 if z is not None else None))
         du, ddt, dA, dB, dC, dD, dbias, dz = _launch_bwd(u, delta.unsqueeze(1), A_, _bc_view(B, u.shape, G),
                                                          _bc_view(C, u.shape, G), D_, bias_, z, dout,
                                                          1, 1, 1, softplus, False, plan)
