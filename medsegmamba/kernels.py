@@ -19,10 +19,15 @@ HAS_TRITON = triton is not None # without triton this module defines no kernels 
 
 # %% ../nbs/01a_kernels.ipynb #c4307de1
 _NOSPEC = ["su_b", "su_d", "su_l", "sdt_b", "sdt_k", "sdt_d", "sdt_l", "sB_b", "sB_k", "sB_g", "sB_l",
-           "sC_b", "sC_k", "sC_g", "sC_l", "sz_b", "sz_d", "sz_l", "so_b", "so_k", "so_d", "so_l"]
+           "sC_b", "sC_k", "sC_g", "sC_l", "sz_b", "sz_d", "sz_l", "so_b", "so_k", "so_d", "so_l",
+           "Dm", "L", "H", "W", "DPG", "seg_len", "n_seg"]
 # strides are not specialised: a stride of 1 would let the compiler vectorise the channel loads (several channels
 # per thread), which measured slower (more registers per thread; see the notes). The state strides of B and C (sB_n,
-# sC_n) are: at 1 (channels-last SS2D inputs) a step's N loads become one base address plus immediate offsets
+# sC_n) are: at 1 (channels-last SS2D inputs) a step's N loads become one base address plus immediate offsets.
+# Nor are the sizes (D, L, H, W, ...): their divisibility by 16 changes no instruction the loops need (positions are
+# clamped, loads unmasked), and without it one compiled kernel serves every shape of a model (session 6: VM-UNet's
+# four stages, ResMamba-ULite's five and the tests had compiled 13+ variants of the double-buffered backward, ~2.5
+# minutes of ptxas each).
 
 if HAS_TRITON:
     try: from triton.language.extra import libdevice   # fast_log2f: lg2.approx (not in the CPU interpreter)
@@ -57,12 +62,6 @@ if HAS_TRITON:
         p = tl.where(p >= L, p - (L - 1), p)
         p = tl.where(p < 0, p + (L - 1), p)
         return tl.minimum(tl.maximum(p, 0), L - 1)
-
-    @triton.jit
-    def _l2_prefetch(ptr):
-        "Ask L2 for the line at each lane's address (`prefetch.global.L2`: nothing waits for it, no register result)."
-        tl.inline_asm_elementwise("prefetch.global.L2 [$1];\n\tmov.u32 $0, 0;", "=r,l", [ptr], dtype=tl.int32,
-                                  is_pure=False, pack=1)
 
     @triton.jit
     def _xround(w, n0, c, R: tl.constexpr, N: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr):
@@ -181,10 +180,9 @@ if HAS_TRITON:
         return xs
 
     @triton.jit
-    def _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L,
-                N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr, PF: tl.constexpr):
-        """Forward inputs of T steps from position p on (per step u, dt, B, [C, pos]), and the positions after them;
-        with PF > 0 also an L2 prefetch of u and dt at pf, PF steps ahead (one line per 32 channels)."""
+    def _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L,
+                N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr):
+        """Forward inputs of T steps from position p on (per step u, dt, B, [C, pos]), and the positions after them."""
         xs = ()
         for r in tl.static_range(T):
             xs = xs + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, N, True,
@@ -192,11 +190,7 @@ if HAS_TRITON:
             if not STATES:
                 xs = xs + (p,)
             p = _padv(p, st, L)
-            if PF > 0:
-                _l2_prefetch(u_row + pf * su_l)
-                _l2_prefetch(dt_row + pf * sdt_l)
-                pf = _padv(pf, st, L)
-        return xs, p, pf
+        return xs, p
 
     @triton.jit
     def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
@@ -243,8 +237,7 @@ if HAS_TRITON:
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        PF: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
@@ -275,18 +268,14 @@ if HAS_TRITON:
         csum = tl.zeros((SP, BDC), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        pf = _pos(t0 + PF, k, L, H, W, SS2D)
         # two load groups in flight: the next group's loads go out before this group's work; the loop body does
         # two groups so that neither buffer is copied at the loop's back edge
-        nxa, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
-                             STATES, T, PF)
+        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
         for i0 in range(0, seg_len, 2 * T):
-            nxb, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
-                                 STATES, T, PF)
+            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
             h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
                                  N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
-            nxa, p, pf = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, pf, st, L, N,
-                                 STATES, T, PF)
+            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
             h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
                                  N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
         if STATES:
@@ -300,15 +289,14 @@ if HAS_TRITON:
                 tl.store(last_ptr + ((b * K + k) * Dm + d + 0 * s) * N + n, h[n], mask=ml)
 
     @triton.jit
-    def _ld_group(rows, strides, p, pf, st, t, L,
+    def _ld_group(rows, strides, p, st, t, L,
                   N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
-                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr, PF: tl.constexpr):
+                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr):
         """Backward inputs of T steps from step t, at position p, on (down from t if REV): per step [u], dt, [B], C,
         dy, [F], [z], [pos]; and the positions after them. `rows` = (u, dt, B, C, dy, F, z) row pointers, `strides`
         = their steps (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l). Unmasked (see `_ld_step`): the
         caller zeroes dy and F of the steps outside the segment. Going down, steps past L - 1 all read position
-        pos(L - 1). With PF > 0 the per-channel rows ([u], dt, dy, [F]) are also prefetched into L2 at pf, PF steps
-        further on."""
+        pos(L - 1)."""
         xs = ()
         for r in tl.static_range(T):
             xs = xs + _ld_step(rows[0], rows[1], rows[2], rows[3], strides[0], strides[1], strides[2], strides[3],
@@ -324,18 +312,7 @@ if HAS_TRITON:
                 p = tl.where(t - r >= L, p, _padv(p, st, L))
             else:
                 p = _padv(p, st, L)
-            if PF > 0:
-                if WITH_U:
-                    _l2_prefetch(rows[0] + pf * strides[0])
-                _l2_prefetch(rows[1] + pf * strides[1])
-                _l2_prefetch(rows[4] + pf * strides[6])
-                if WITH_F:
-                    _l2_prefetch(rows[5] + pf * strides[7])
-                if REV:
-                    pf = tl.where(t - r - PF >= L, pf, _padv(pf, st, L))
-                else:
-                    pf = _padv(pf, st, L)
-        return xs, p, pf
+        return xs, p
 
     @triton.jit
     def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr):
@@ -382,7 +359,7 @@ if HAS_TRITON:
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, PF: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr):
         "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
@@ -405,15 +382,12 @@ if HAS_TRITON:
         top = t0 + n_pairs * 2 * T - 1              # first step taken (past t1 - 1: inert)
         st = _pstep(k, W, SS2D, True)
         p = _pos(top, k, L, H, W, SS2D)
-        pf = _pos(top - PF, k, L, H, W, SS2D)
-        cura, p, pf = _ld_group(rows, strides, p, pf, st, top, L, N, False, False, False, HAS_Z, True, T, False, PF)
+        cura, p = _ld_group(rows, strides, p, st, top, L, N, False, False, False, HAS_Z, True, T, False)
         for j in range(0, n_pairs):
             tt = top - j * 2 * T
-            curb, p, pf = _ld_group(rows, strides, p, pf, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False,
-                                    PF)
+            curb, p = _ld_group(rows, strides, p, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False)
             ga = _bwds_group(cura, ga, tt, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
-            cura, p, pf = _ld_group(rows, strides, p, pf, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T,
-                                    False, PF)
+            cura, p = _ld_group(rows, strides, p, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T, False)
             ga = _bwds_group(curb, ga, tt - T, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
         mk = dmask & (s < n_seg)
         for n in tl.static_range(N):
@@ -551,7 +525,7 @@ if HAS_TRITON:
                 tl.store(du_row + pos * sdu_l, du, mask=m)
         return ga, dAx, S, cum, dbias_acc
 
-    @triton.jit(do_not_specialize=_NOSPEC + ["sdu_l", "sdz_l", "sdd_l", "sbc_n", "sbc_l"])
+    @triton.jit(do_not_specialize=_NOSPEC + ["G", "n_sub", "sdu_l", "sdz_l", "sdd_l", "sbc_n", "sbc_l"])
     def _bwd_kernel(
         u_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, D_ptr, bias_ptr, z_ptr, dout_ptr,
         du_ptr, ddt_ptr, dA_ptr, dB_ptr, dC_ptr, dD_ptr, dbias_ptr, dz_ptr, hs_ptr, cs_ptr, gs_ptr, hk_ptr, ck_ptr,
@@ -563,7 +537,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr,
-        APPROX: tl.constexpr, PF: tl.constexpr):
+        APPROX: tl.constexpr):
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
         Dv = 0.0
@@ -614,18 +588,15 @@ if HAS_TRITON:
         dD_acc = tl.zeros((SP, BDC), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        pf = _pos(t0 + PF, k, L, H, W, SS2D)
-        cura, p, pf = _ld_group(rows1, strides, p, pf, st, t0, L, N, True, True, False, HAS_Z, False, T, True, PF)
+        cura, p = _ld_group(rows1, strides, p, st, t0, L, N, True, True, False, HAS_Z, False, T, True)
         for j in range(0, n_pairs):
             i0 = j * 2 * T
-            curb, p, pf = _ld_group(rows1, strides, p, pf, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T,
-                                    True, PF)
+            curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T, True)
             h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
                                               HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
             cum = _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
-            cura, p, pf = _ld_group(rows1, strides, p, pf, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False,
-                                    T, True, PF)
+            cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False, T, True)
             h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
                                               HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
@@ -637,21 +608,17 @@ if HAS_TRITON:
         top = n_pairs * 2 * T - T                   # offset of the first group taken
         st = _pstep(k, W, SS2D, True)
         p = _pos(t0 + top + T - 1, k, L, H, W, SS2D)
-        pf = _pos(t0 + top + T - 1 - PF, k, L, H, W, SS2D)
-        cura, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T,
-                                True, PF)
+        cura, p = _ld_group(rows2, strides2, p, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T, True)
         for j in range(0, n_pairs):
             i0 = top - j * 2 * T
-            curb, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T,
-                                    True, PF)
+            curb, p = _ld_group(rows2, strides2, p, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T, True)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
                                     N, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
                                                      Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
                                                      sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
                                                      DU_ATOMIC, APPROX, XSUM)
-            cura, p, pf = _ld_group(rows2, strides2, p, pf, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T,
-                                    True, PF)
+            cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T, True)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
                                     N, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
@@ -674,7 +641,8 @@ def _pow2(x:int) -> int:
     return 1 << max(0, int(x) - 1).bit_length()
 
 _SUB = 128      # steps per sub-segment of the backward's dA sums (see the notes)
-_MIN_SEG = 512  # shortest piece of L when splitting it (MEDSEGMAMBA_TRITON_MIN_SEG overrides, for benchmarks)
+_MIN_SEG = 256  # shortest piece of L when splitting it (MEDSEGMAMBA_TRITON_MIN_SEG overrides, for benchmarks);
+                # 256, not 512, since session 6: ResMamba-ULite batch-1 latency 4.55 against 5.08 ms (64: 5.20)
 
 def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
           block_d:int|None=None,  # channels per program; None: min(32, D)
@@ -718,12 +686,6 @@ def _approx() -> bool:
     the GPU, unless `MEDSEGMAMBA_TRITON_APPROX=0` (A/B rows); never under the interpreter, which lacks it."""
     return libdevice is not None and not _interpreting() and os.environ.get("MEDSEGMAMBA_TRITON_APPROX", "1") != "0"
 
-def _prefetch() -> int:
-    """Steps ahead at which the kernels ask L2 for the per-channel rows (u, dt; dy, F in the backward): 0 (off) by
-    default; `MEDSEGMAMBA_TRITON_PREFETCH=8` turns it on. EXPERIMENTAL: that path compiled for sm_90 but has not run
-    on a GPU yet (see the session-5 notes), and the interpreter cannot run it (inline PTX)."""
-    return 0 if _interpreting() else int(os.environ.get("MEDSEGMAMBA_TRITON_PREFETCH", 0))
-
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
     "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
     Bsz, Dm, L = u.shape
@@ -736,7 +698,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
             out.stride(0), 0, out.stride(1), out.stride(2))
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(), PF=_prefetch(), num_warps=1)
+              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -768,7 +730,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
-              T=T, APPROX=_approx(), PF=_prefetch(), num_warps=1)
+              T=T, APPROX=_approx(), num_warps=1)
     hs = cs = gs = A
     if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
         hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
