@@ -4,8 +4,8 @@
 The kernels read environment switches at each launch: `MEDSEGMAMBA_TRITON_XSUM=0` (`kernels._xsum_on`) sums the
 backward's dB, dC over channels with one warp reduction per state instead of the transpose-reduce;
 `MEDSEGMAMBA_TRITON_MIN_SEG` (`kernels._plan`) sets the shortest piece of L when the scan splits L;
-`MEDSEGMAMBA_TRITON_BWD_CHUNK=1` (`kernels._plan`) one backward step per load group instead of two (a quarter of
-the compile time); `MEDSEGMAMBA_TRITON_APPROX=0` (`kernels._approx`) takes softplus' log2 with Triton's accurate polynomial
+`MEDSEGMAMBA_TRITON_BWD_CHUNK=1` / `MEDSEGMAMBA_TRITON_FWD_CHUNK=1` (`kernels._plan`) one backward / forward step per
+load group instead of two (the backward: a quarter of the compile time; the forward: fewer registers); `MEDSEGMAMBA_TRITON_APPROX=0` (`kernels._approx`) takes softplus' log2 with Triton's accurate polynomial
 instead of the multi-function unit. `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
@@ -26,11 +26,11 @@ from medsegmamba import kernels, ops  # noqa: E402
 from medsegmamba.core import atomic_write_text  # noqa: E402
 
 VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
-            "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"},
+            "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}, "fwd_chunk1": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
             "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}}
 # session 6 timed "prefetch8" here (an L2 prefetch of the per-channel rows, since removed: no gain forward, slower
 # forward+backward; benchmarks/results/session6/)
-PLAN = {("vmunet", 1): ("default", "bwd_chunk1"), ("resmamba_ulite", 1): ("default", "bwd_chunk1")}
+PLAN = {("vmunet", 1): ("default", "bwd_chunk1", "fwd_chunk1"), ("resmamba_ulite", 1): ("default", "bwd_chunk1", "fwd_chunk1")}
 
 
 def set_variant(v:str):

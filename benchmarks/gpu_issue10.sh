@@ -56,6 +56,9 @@ if [ "$mode" = warm ]; then
   # ResMamba-ULite s4-s5 wave 1's keys); LightM-UNet's later stages may not split L and then compile their own
   pids=()
   for m in vmunet:2 vmunet:3 vmunet:4 resmamba_ulite:4 resmamba_ulite:5 lightm_unet:2 lightm_unet:3 lightm_unet:4; do ss2d $m 120 & pids+=($!); done
+  for m in "vmunet 1" "resmamba_ulite 1"; do   # the default backward is cached by now: only the forward compiles
+    (timeout 120 python benchmarks/bench_triton_variants.py --warm-one $m fwd_chunk1 > "/tmp/wf_${m/ /_}.log" 2>&1; log "fwd_chunk1 $m rc=$?") & pids+=($!)
+  done
   wait "${pids[@]}"; log "wave 2 done"
   for f in /tmp/w*.log; do echo "== $f"; grep -v Warning $f | tail -4; done
   pack; log end; exit 0

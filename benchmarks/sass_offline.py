@@ -4,6 +4,7 @@ their loops: registers, stack (spills) and the instruction mix per loop, from th
 Triton). Used in session 5 to count instructions per scan step without device time; launches nothing.
 
     python benchmarks/sass_offline.py vm rm plain        # VM-UNet s1, ResMamba-ULite s1, a gated plain scan
+    MEDSEGMAMBA_TRITON_FWD_CHUNK=1 python benchmarks/sass_offline.py vmf rmf   # their forward kernels only
 
 It sets a stand-in Triton driver (target cuda:90, warp 32), makes `JITFunction.run` compile only, and tells
 `medsegmamba.kernels` it is on a GPU with 132 multiprocessors. Timings are of the local compile (this machine's
@@ -83,8 +84,10 @@ for w in which:
     if w == "vm": ss2d(32, 192, 64, 64)
     elif w == "rm": ss2d(32, 8, 256, 256)
     elif w == "rmbf": ss2d(32, 8, 256, 256, dtype=torch.bfloat16)
+    elif w == "vmf": ss2d(32, 192, 64, 64, backward=False)
+    elif w == "rmf": ss2d(32, 8, 256, 256, backward=False)
     elif w == "plain": plain(2, 64, 4096)
-    else: sys.exit(f"sass_offline.py: unknown shape {w!r}; expected vm, rm, rmbf or plain")
+    else: sys.exit(f"sass_offline.py: unknown shape {w!r}; expected vm, rm, rmbf, vmf, rmf (forward only) or plain")
     print(w, "compiled", [name for name, _ in compiled[n0:]], f"in {time.time() - t:.0f} s", flush=True)
 
 BIN = os.path.join(os.path.dirname(triton.__file__), "backends/nvidia/bin")
