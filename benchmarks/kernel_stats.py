@@ -20,7 +20,7 @@ from medsegmamba import kernels  # noqa: E402
 
 
 def compiled(fn) -> list:
-    "(name, n_regs, n_spills, shared bytes, constexprs) of every compiled variant of a Triton JIT function."
+    "(name, n_regs, n_spills, shared bytes, num_warps) of every compiled variant of a Triton JIT function."
     out = []
     for cache in getattr(fn, "device_caches", {}).values():
         for k in (cache[0] if isinstance(cache, tuple) else cache).values():

@@ -75,7 +75,7 @@ def plain(Bsz, Dm, L, N=16):
     plan = kernels._plan(Bsz, 1, Dm, L, Dm, torch.device("cpu"), None, None, False, None)
     out = torch.empty(Bsz, Dm, L)
     kernels._launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, 1, 1, 1, True, False, True, plan)
-    planb = kernels._plan(Bsz, 1, Dm, L, Dm, torch.device("cpu"), None, None, True, None)
+    planb = kernels._plan(Bsz, 1, Dm, L, Dm, torch.device("cpu"), None, None, True, None, gated=True)
     kernels._launch_bwd(u, dt, A, Bm, Cm, D, bias, z, out, 1, 1, 1, True, False, planb)
 
 which = sys.argv[1:] or ["vm", "rm"]

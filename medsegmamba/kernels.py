@@ -648,7 +648,8 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
           block_d:int|None=None,  # channels per program; None: min(32, D)
           segments:int|None=None, # pieces of L scanned in parallel; None: heuristic
           backward:bool=False,
-          chunk:int|None=None,    # steps per group of loads; None: 2
+          chunk:int|None=None,    # steps per group of loads; None: 2 (1 for a gated backward)
+          gated:bool=False,       # the scan has a gate z (its backward holds more per step)
          ) -> tuple[int, int, int, int, int]:
     "Pick `(SP, BDC, n_seg, seg_len, T)`: a one-warp program is SP segments x BDC channels (SP*BDC = 32 lanes)."
     for name, v in (("block_d", block_d), ("chunk", chunk)):
@@ -662,9 +663,10 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     sp = 32 // bdc                                 # lanes left over go to further segments of L
     # the default group: 2 steps (fastest measured); MEDSEGMAMBA_TRITON_BWD_CHUNK=1: ~4x less compile time of the
     # backward; MEDSEGMAMBA_TRITON_FWD_CHUNK=1: the forward in 96 registers instead of 168 at the same instructions per
-    # step (local sm_90 compile, session 6: 5 warps per scheduler instead of 3), an A/B row not yet timed
+    # step (local sm_90 compile, session 6: 5 warps per scheduler instead of 3), an A/B row not yet timed; a gated
+    # backward takes 1 (it still spills, 144 bytes of stack, against 456 with 2 steps: sass_offline.py plain)
     env = "MEDSEGMAMBA_TRITON_BWD_CHUNK" if backward else "MEDSEGMAMBA_TRITON_FWD_CHUNK"
-    T = chunk or int(os.environ.get(env, 2))
+    T = chunk or (1 if backward and gated else int(os.environ.get(env, 2)))
     if T < 1 or T & (T - 1):
         raise ValueError(f"{env}={T}: expected a power of two such as 1 or 2 (steps per load group)")
     unit = _SUB if backward else T
@@ -817,9 +819,8 @@ class _SelectiveScanFn(torch.autograd.Function):
         u, delta, A_, B, C, D_, z, bias_ = ctx.saved_tensors
         softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
         G = _groups(u.shape[1], B, C)
-        # with the gate z the backward holds more per step: one step per load group keeps it in registers
         plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, True,
-                     chunk or (1 if z is not None else None))
+                     chunk, gated=z is not None)
         du, ddt, dA, dB, dC, dD, dbias, dz = _launch_bwd(u, delta.unsqueeze(1), A_, _bc_view(B, u.shape, G),
                                                          _bc_view(C, u.shape, G), D_, bias_, z, dout,
                                                          1, 1, 1, softplus, False, plan)
