@@ -84,11 +84,40 @@ def authors_ss2d(sel, u, dts, A, Bs, Cs, D, delta_bias, H, W):
     return out[:, 0] + inv[:, 0] + wh + invwh
 
 
-def channels_last(a):
-    """The same inputs with the channel axis innermost in memory (the layout our SS2D layer hands to the fused scan):
-    u (B, D, L), delta (B, 4, D, L), B, C (B, 4, N, L) keep those shapes, as views of (B, L, D)-ordered storage."""
-    cl = lambda x: x.transpose(-1, -2).contiguous().transpose(-1, -2)
-    return dict(a, u=cl(a["u"]), delta=cl(a["delta"]), B=cl(a["B"]), C=cl(a["C"]))
+def model_layout(a, R:int, pad:int=16, dt_rows:bool=False, bc_dir:bool=False):
+    """The same inputs laid out as `layers.SS2D` hands them to the fused scan (dt_rank R): u (B, D, L) a view of
+    (B, L, D) storage; delta (B, 4, D, L) a view of (4, B, L, D) storage (one bmm over the directions); B and C
+    (B, 4, N, L) views of one x_dbl row per token, [B_0 C_0 ... B_3 C_3 | 4R dt values | zero pad to a multiple of
+    16] (`layers.x_proj_bc_first`): 16-byte aligned, so the kernels read them with 16-byte loads (`kernels._bcv`).
+    A/B layouts (session 7): `pad` 8 (B rows not 64-byte aligned); `dt_rows`: delta from (B, L, 4, D) storage (what
+    torch.einsum gave the layer for R = 1); `bc_dir`: B, C from (B, 4, L, N) storage (the benchmark's layout up to
+    session 6, which the layer never produced)."""
+    Bsz, Dm, L = a["u"].shape
+    row = 8 * N + 4 * R + (-(8 * N + 4 * R) % pad)
+    xd = torch.zeros(Bsz, L, row, device=a["B"].device, dtype=a["B"].dtype)
+    bc = xd[..., :8 * N].unflatten(-1, (K, 2 * N))                       # (B, L, 4, 2N)
+    bc[..., :N] = a["B"].permute(0, 3, 1, 2); bc[..., N:] = a["C"].permute(0, 3, 1, 2)
+    Bv, Cv = bc[..., :N].permute(0, 2, 3, 1), bc[..., N:].permute(0, 2, 3, 1)
+    if bc_dir: Bv, Cv = (x.transpose(-1, -2).contiguous().transpose(-1, -2) for x in (a["B"], a["C"]))
+    dt = a["delta"]
+    dt = (dt.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1) if dt_rows else
+          dt.permute(1, 0, 3, 2).contiguous().permute(1, 0, 3, 2))
+    return dict(a, u=a["u"].transpose(1, 2).contiguous().transpose(1, 2), delta=dt, B=Bv, C=Cv)
+
+
+def mamba_layout(a, R:int):
+    """1-direction scan inputs with B and C (B, N, L) as views of Mamba's projected row per token, [B C | R dt values |
+    zero pad to a multiple of 16] (`layers.Mamba` with `layers.x_proj_bc_first`); the rest as `scan_inputs` makes them."""
+    Bsz, _, L = a["u"].shape
+    row = 2 * N + R + (-(2 * N + R) % 16)
+    xd = torch.zeros(Bsz, L, row, device=a["B"].device, dtype=a["B"].dtype)
+    xd[..., :N] = a["B"].transpose(1, 2); xd[..., N:2 * N] = a["C"].transpose(1, 2)
+    return dict(a, B=xd[..., :N].transpose(1, 2), C=xd[..., N:2 * N].transpose(1, 2))
+
+
+def dt_rank(Dm:int) -> int:
+    "SS2D's dt_rank 'auto' (ceil(d_model / 16)) at d_inner = 2 * d_model, as all three models build it."
+    return math.ceil(Dm / 2 / 16)
 
 
 def to_scan_order(a):
@@ -169,12 +198,12 @@ def main(argv=None):
         L = H * W
         if dirs == K:
             x = ss2d_inputs(Bsz, Dm, H, W, dtype, dev)
-            methods = {"triton": (kernels.ss2d_scan_triton, channels_last(x))}
+            methods = {"triton": (kernels.ss2d_scan_triton, model_layout(x, dt_rank(Dm)))}
             if sel is not None: methods["mamba_ssm"] = (lambda **k: authors_ss2d(sel, **k), to_scan_order(x))
             if not a.no_torch: methods["torch"] = (lambda **k: ops.ss2d_scan(**k, backend="torch"), x)
         else:
             x = scan_inputs(Bsz, Dm, L, dtype, dev)
-            methods = {"triton": (kernels.selective_scan_triton, x)}
+            methods = {"triton": (kernels.selective_scan_triton, mamba_layout(x, dt_rank(Dm)))}
             if sel is not None: methods["mamba_ssm"] = (sel, x)
             if not a.no_torch: methods["torch"] = (lambda **k: ops.selective_scan(**k, backend="torch"), x)
         for backward in (False, True):

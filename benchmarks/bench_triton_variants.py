@@ -6,7 +6,8 @@ backward's dB, dC over channels with one warp reduction per state instead of the
 `MEDSEGMAMBA_TRITON_MIN_SEG` (`kernels._plan`) sets the shortest piece of L when the scan splits L;
 `MEDSEGMAMBA_TRITON_BWD_CHUNK=1` / `MEDSEGMAMBA_TRITON_FWD_CHUNK=1` (`kernels._plan`) one backward / forward step per
 load group instead of two (the backward: a quarter of the compile time; the forward: fewer registers); `MEDSEGMAMBA_TRITON_APPROX=0` (`kernels._approx`) takes softplus' log2 with Triton's accurate polynomial
-instead of the multi-function unit. `PLAN` lists the variants each shape is timed with. Each variant is
+instead of the multi-function unit; `MEDSEGMAMBA_TRITON_VEC=0` (`kernels._bcv`) reads B and C one value per load
+instead of 16 bytes at a time. `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
@@ -21,16 +22,24 @@ import argparse, csv, io, os, subprocess, sys, time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_ss2d import channels_last, cuda_time, runner, shapes, ss2d_inputs  # noqa: E402
+from bench_ss2d import cuda_time, dt_rank, model_layout, runner, shapes, ss2d_inputs  # noqa: E402
 from medsegmamba import kernels, ops  # noqa: E402
 from medsegmamba.core import atomic_write_text  # noqa: E402
 
 VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
             "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}, "fwd_chunk1": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
-            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}}
+            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"}, "pad8": {},
+            "dt_rows": {}, "bc_dir": {}}
+# variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
+# (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
+LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
 # session 6 timed "prefetch8" here (an L2 prefetch of the per-channel rows, since removed: no gain forward, slower
 # forward+backward; benchmarks/results/session6/)
-PLAN = {("vmunet", 1): ("default", "bwd_chunk1", "fwd_chunk1"), ("resmamba_ulite", 1): ("default", "bwd_chunk1", "fwd_chunk1")}
+# session 7: "vec0" reads B and C one value per load, as up to session 6 (the default now takes 16-byte loads; at
+# ResMamba-ULite s1 its backward compiles for minutes, so it is timed at VM-UNet s1 only); the layout rows (LAYOUTS) run
+# the default kernels on other input layouts
+PLAN = {("vmunet", 1): ("default", "vec0", "dt_rows", "bc_dir"),
+        ("resmamba_ulite", 1): ("default", "pad8", "dt_rows", "bc_dir")}
 
 
 def set_variant(v:str):
@@ -39,11 +48,11 @@ def set_variant(v:str):
     os.environ.update(VARIANTS[v])
 
 
-def shape_args(model:str, stage:int, batch_scale:float=1.0):
+def shape_args(model:str, stage:int, batch_scale:float=1.0, **layout):
     row = next(r for r in shapes(8, 8, 32) if r[0] == model and r[1] == stage)
     _, _, _, Bsz, Dm, H, W = row
     Bsz = max(1, int(Bsz * batch_scale))
-    return row, channels_last(ss2d_inputs(Bsz, Dm, H, W, torch.float32, torch.device("cuda")))
+    return row, model_layout(ss2d_inputs(Bsz, Dm, H, W, torch.float32, torch.device("cuda")), dt_rank(Dm), **layout)
 
 
 def outputs(args:dict, fn=kernels.ss2d_scan_triton) -> list:
@@ -73,6 +82,9 @@ def main(argv=None):
     p.add_argument("--warm-only", action="store_true", help="compile every variant, then stop")
     p.add_argument("--warm-one", nargs=3, metavar=("MODEL", "STAGE", "VARIANT"), help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--only", nargs=2, metavar=("MODEL", "STAGE"), help="one shape of PLAN")
+    p.add_argument("--no-torch-check", action="store_true",
+                   help="skip the default-vs-torch check at batch 2 (minutes at ResMamba-ULite s1's L = 65,536)")
     a = p.parse_args(argv)
     if not torch.cuda.is_available(): sys.exit("bench_triton_variants.py: needs a CUDA GPU")
     if a.warm_one: return warm_one(a.warm_one[0], int(a.warm_one[1]), a.warm_one[2])
@@ -85,13 +97,16 @@ def main(argv=None):
         if a.warm_only: return
     rows = []
     for (model, stage), vs in PLAN.items():
-        row, args = shape_args(model, stage)
+        if a.only and (model, stage) != (a.only[0], int(a.only[1])): continue
+        row, args0 = shape_args(model, stage)
         ref = None
         for v in vs:
             set_variant(v)
+            args = shape_args(model, stage, **LAYOUTS[v])[1] if v in LAYOUTS else args0
             got = outputs(args)
             if v == "default":
-                ref = got
+                ref, err_torch = got, float("nan")
+            if v == "default" and not a.no_torch_check:
                 # the default against our torch backend (fp32 chunked scan) at batch 2
                 _, small = shape_args(model, stage, 2 / row[3])
                 mine = outputs(small)

@@ -4,10 +4,10 @@
 #
 #   bash benchmarks/gpu_issue10.sh warm    # carry [".whl"]: compile every Triton kernel the benchmarks launch and
 #                                          # run the kernel tests on CUDA (pytest -n 6); the cubins come back as
-#                                          # $OUT/tcache.tgz
+#                                          # $OUT/tcache.tgz; then Nsight Compute on ResMamba-ULite s1's forward
 #   (here: mkdir -p .tcache && cp /work/.device/N/tcache.tgz .tcache/)
 #   bash benchmarks/gpu_issue10.sh bench   # carry [".whl", ".sdists", ".tcache"]: build mamba-ssm, then
-#       1. pytest tests/test_kernels.py    on CUDA again, now with mamba-ssm (test_matches_mamba_ssm)
+#       1. pytest tests/test_kernels.py    on CUDA again (while mamba-ssm builds), then test_matches_mamba_ssm
 #       2. bench_ss2d.py      fused Triton SS2D vs mamba-ssm + PyTorch cross-scan/merge at all three models' shapes
 #       3. bench_triton_variants.py   A/B of the kernels' switches, parity against our torch backend
 #   bash benchmarks/gpu_issue10.sh models  # same carry; within 30 s of `bench` the machine is still warm and the
@@ -41,8 +41,8 @@ if [ "$mode" = warm ]; then
   for b in 64 1; do
     (timeout 480 python benchmarks/profile_train_step.py --infer --models resmamba_ulite --batch $b --backend triton --warmup 1 --steps 1 --prof-steps 1 > /tmp/wm_$b.log 2>&1; log "model batch $b rc=$?") & pids+=($!)
   done
-  for m in "vmunet 1" "resmamba_ulite 1"; do
-    (timeout 480 python benchmarks/bench_triton_variants.py --warm-one $m bwd_chunk1 > "/tmp/wv_${m/ /_}.log" 2>&1; log "bwd_chunk1 $m rc=$?") & pids+=($!)
+  for m in "vmunet 1" "resmamba_ulite 1"; do   # session 7: vec0 = B, C one value per load (session 6's kernels)
+    (timeout 480 python benchmarks/bench_triton_variants.py --warm-one $m vec0 > "/tmp/wv_${m/ /_}.log" 2>&1; log "vec0 $m rc=$?") & pids+=($!)
   done
   (timeout 480 python -m pytest -q -n 6 -p no:cacheprovider tests/test_kernels.py > $OUT/pytest_kernels_cuda_warm.log 2>&1; log "pytest rc=$?") & pids+=($!)
   wait "${pids[@]}"; log "wave 1 done"
@@ -61,16 +61,34 @@ if [ "$mode" = warm ]; then
   done
   wait "${pids[@]}"; log "wave 2 done"
   for f in /tmp/w*.log; do echo "== $f"; grep -v Warning $f | tail -4; done
-  pack; log end; exit 0
+  pack
+  # Nsight Compute on ResMamba-ULite s1's two forward launches (pass 1: segment end states; pass 2: outputs), with
+  # 16-byte B/C loads (default) and without (vec0): issue, warp stalls, L1 wavefronts, occupancy
+  command -v ncu >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
+  if command -v ncu >/dev/null; then
+    for v in default vec0; do
+      [ $v = vec0 ] && export MEDSEGMAMBA_TRITON_VEC=0 || unset MEDSEGMAMBA_TRITON_VEC
+      timeout 150 ncu --clock-control none --section SpeedOfLight --section SchedulerStats --section WarpStateStats \
+        --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis_Tables --kernel-name _fwd_kernel \
+        --launch-skip 2 --launch-count 2 python benchmarks/kernel_stats.py --shape resmamba_ulite 1 \
+        > $OUT/ncu_resmamba1_fwd_$v.txt 2>&1; log "ncu $v rc=$?"
+    done
+    unset MEDSEGMAMBA_TRITON_VEC
+  else log "no ncu on this machine"; fi
+  log end; exit 0
 fi
 [ -f .tcache/tcache.tgz ] && tar xzf .tcache/tcache.tgz -C /tmp && log "Triton cache restored: $(ls /tmp/tcache | wc -l) entries"
+if [ "$mode" = bench ]; then   # the kernel tests on CUDA (all but mamba-ssm's) while mamba-ssm builds
+  (timeout 300 python -m pytest -q -n 4 -p no:cacheprovider tests/test_kernels.py -k "not mamba" > $OUT/pytest_kernels_cuda.log 2>&1; log "pytest rc=$?") & tp=$!
+fi
 bash tools/mamba-ssm-gpu.sh install .sdists > $OUT/mamba_build.log 2>&1; echo "mamba build rc=$?" >> $OUT/mamba_build.log
 log "mamba-ssm ready"; tail -2 $OUT/mamba_build.log
 if [ "$mode" = bench ]; then
-  timeout 150 python -m pytest -q -n 4 -p no:cacheprovider tests/test_kernels.py 2>&1; log "pytest done"
+  wait $tp; tail -3 $OUT/pytest_kernels_cuda.log
+  timeout 120 python -m pytest -q -p no:cacheprovider tests/test_kernels.py -k mamba 2>&1 | tail -3; log "pytest mamba done"
   python benchmarks/bench_ss2d.py --no-torch --out $OUT/ss2d_h100.csv 2>&1 | grep -v Warning
   log "bench_ss2d done"
-  timeout 90 python benchmarks/bench_triton_variants.py --out $OUT/triton_variants_h100.csv 2>&1 | grep -v Warning
+  timeout 200 python benchmarks/bench_triton_variants.py --out $OUT/triton_variants_h100.csv 2>&1 | grep -v Warning
   log end; exit 0
 fi
 timeout 60 python benchmarks/profile_train_step.py --infer --models resmamba_ulite --batch 64 --backend triton --warmup 3 --steps 5 --prof-steps 3 2>&1 | grep -v Warning | head -40

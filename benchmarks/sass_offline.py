@@ -5,6 +5,7 @@ Triton). Used in session 5 to count instructions per scan step without device ti
 
     python benchmarks/sass_offline.py vm rm plain        # VM-UNet s1, ResMamba-ULite s1, a gated plain scan
     MEDSEGMAMBA_TRITON_FWD_CHUNK=1 python benchmarks/sass_offline.py vmf rmf   # their forward kernels only
+    MEDSEGMAMBA_TRITON_VEC=0 python benchmarks/sass_offline.py rm   # B, C one value per load (session 7's A/B)
 
 It sets a stand-in Triton driver (target cuda:90, warp 32), makes `JITFunction.run` compile only, and tells
 `medsegmamba.kernels` it is on a GPU with 132 multiprocessors. Timings are of the local compile (this machine's

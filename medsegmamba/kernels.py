@@ -160,33 +160,71 @@ if HAS_TRITON:
         return x2
 
     @triton.jit
+    def _ld_bf16x2(w):
+        "The two bf16 values of a 32-bit word as fp32 (little-endian: the value at the lower address is the low half)."
+        return (w << 16).to(tl.float32, bitcast=True), (w & -65536).to(tl.float32, bitcast=True)
+
+    @triton.jit
+    def _ld16(p, V: tl.constexpr):
+        """|V| consecutive values from p as fp32 (V = 4: fp32, 8: bf16 elements; p 16-byte aligned). V > 0: one
+        `ld.global.nc.v4` (16 bytes; a bf16 pair is split by shifts); V < 0: the same values by |V| single loads (the
+        interpreter, which has no inline assembly)."""
+        xs = ()
+        if V == 4:
+            w = tl.inline_asm_elementwise("ld.global.nc.v4.f32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l", [p],
+                                          dtype=(tl.float32, tl.float32, tl.float32, tl.float32), is_pure=True, pack=1)
+            xs = (w[0], w[1], w[2], w[3])
+        elif V == 8:
+            w = tl.inline_asm_elementwise("ld.global.nc.v4.b32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l", [p],
+                                          dtype=(tl.int32, tl.int32, tl.int32, tl.int32), is_pure=True, pack=1)
+            for i in tl.static_range(4):
+                xs = xs + _ld_bf16x2(w[i])
+        else:
+            for i in tl.static_range(-V):
+                xs = xs + (tl.load(p + i).to(tl.float32),)
+        return xs
+
+    @triton.jit
+    def _ld_state_row(p, s_n, N: tl.constexpr, BCV: tl.constexpr):
+        """A step's N values of B or C from its row at p, as fp32: N loads (BCV = 1), or N/|BCV| 16-byte ones of
+        |BCV| values each (`_ld16`; the launch checks the layout: values contiguous, rows 16-byte aligned). ptxas
+        addresses the 16-byte loads of a row from one register with immediate offsets."""
+        xs = ()
+        if BCV == 1:
+            for n in tl.static_range(N):
+                xs = xs + (tl.load(p + n * s_n).to(tl.float32),)
+        else:
+            V: tl.constexpr = BCV if BCV > 0 else -BCV
+            for q in tl.static_range(N // V):
+                xs = xs + _ld16(p + q * V, BCV)
+        return xs
+
+    @triton.jit
     def _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, pos,
-                 N: tl.constexpr, WITH_B: tl.constexpr, WITH_C: tl.constexpr, WITH_U: tl.constexpr):
+                 N: tl.constexpr, WITH_B: tl.constexpr, WITH_C: tl.constexpr, WITH_U: tl.constexpr,
+                 BCV: tl.constexpr):
         """Inputs of one step: (u, dt, B_0..B_{N-1}, C_0..C_{N-1}) as fp32, unused ones omitted. No masks: `pos` is
         always in [0, L) and the rows' channels are clamped to D - 1, so every address is valid; the steps and
-        channels outside the scan are made inert where the values are used (dt = 0 and, in the backward, dy = 0)."""
+        channels outside the scan are made inert where the values are used (dt = 0 and, in the backward, dy = 0).
+        B and C are read as `_ld_state_row` says (BCV)."""
         xs = ()
         if WITH_U:
             xs = xs + (tl.load(u_row + pos * su_l).to(tl.float32),)
         xs = xs + (tl.load(dt_row + pos * sdt_l).to(tl.float32),)
-        if WITH_B:
-            Bp = B_row + pos * sB_l           # the step's row first: the N loads then differ by constant offsets
-            for n in tl.static_range(N):
-                xs = xs + (tl.load(Bp + n * sB_n).to(tl.float32),)
+        if WITH_B:      # the step's row first: the N loads then differ by constant offsets
+            xs = xs + _ld_state_row(B_row + pos * sB_l, sB_n, N, BCV)
         if WITH_C:
-            Cp = C_row + pos * sC_l
-            for n in tl.static_range(N):
-                xs = xs + (tl.load(Cp + n * sC_n).to(tl.float32),)
+            xs = xs + _ld_state_row(C_row + pos * sC_l, sC_n, N, BCV)
         return xs
 
     @triton.jit
     def _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L,
-                N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr):
+                N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr, BCV: tl.constexpr):
         """Forward inputs of T steps from position p on (per step u, dt, B, [C, pos]), and the positions after them."""
         xs = ()
         for r in tl.static_range(T):
             xs = xs + _ld_step(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, N, True,
-                               not STATES, True)
+                               not STATES, True, BCV)
             if not STATES:
                 xs = xs + (p,)
             p = _padv(p, st, L)
@@ -237,7 +275,8 @@ if HAS_TRITON:
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
+        BCV: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
@@ -270,12 +309,15 @@ if HAS_TRITON:
         p = _pos(t0, k, L, H, W, SS2D)
         # two load groups in flight: the next group's loads go out before this group's work; the loop body does
         # two groups so that neither buffer is copied at the loop's back edge
-        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
+        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
+                         BCV)
         for i0 in range(0, seg_len, 2 * T):
-            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
+            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
+                             BCV)
             h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
                                  N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
-            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T)
+            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
+                             BCV)
             h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
                                  N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
         if STATES:
@@ -291,7 +333,7 @@ if HAS_TRITON:
     @triton.jit
     def _ld_group(rows, strides, p, st, t, L,
                   N: tl.constexpr, WITH_U: tl.constexpr, WITH_B: tl.constexpr, WITH_F: tl.constexpr,
-                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr):
+                  HAS_Z: tl.constexpr, REV: tl.constexpr, T: tl.constexpr, WITH_P: tl.constexpr, BCV: tl.constexpr):
         """Backward inputs of T steps from step t, at position p, on (down from t if REV): per step [u], dt, [B], C,
         dy, [F], [z], [pos]; and the positions after them. `rows` = (u, dt, B, C, dy, F, z) row pointers, `strides`
         = their steps (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, sy_l, sf_l, sz_l). Unmasked (see `_ld_step`): the
@@ -300,7 +342,7 @@ if HAS_TRITON:
         xs = ()
         for r in tl.static_range(T):
             xs = xs + _ld_step(rows[0], rows[1], rows[2], rows[3], strides[0], strides[1], strides[2], strides[3],
-                               strides[4], strides[5], p, N, WITH_B, True, WITH_U)
+                               strides[4], strides[5], p, N, WITH_B, True, WITH_U, BCV)
             xs = xs + (tl.load(rows[4] + p * strides[6]).to(tl.float32),)
             if WITH_F:
                 xs = xs + (tl.load(rows[5] + p * strides[7]),)
@@ -359,7 +401,7 @@ if HAS_TRITON:
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr):
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, BCV: tl.constexpr):
         "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
@@ -382,12 +424,13 @@ if HAS_TRITON:
         top = t0 + n_pairs * 2 * T - 1              # first step taken (past t1 - 1: inert)
         st = _pstep(k, W, SS2D, True)
         p = _pos(top, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows, strides, p, st, top, L, N, False, False, False, HAS_Z, True, T, False)
+        cura, p = _ld_group(rows, strides, p, st, top, L, N, False, False, False, HAS_Z, True, T, False, BCV)
         for j in range(0, n_pairs):
             tt = top - j * 2 * T
-            curb, p = _ld_group(rows, strides, p, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False)
+            curb, p = _ld_group(rows, strides, p, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False, BCV)
             ga = _bwds_group(cura, ga, tt, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
-            cura, p = _ld_group(rows, strides, p, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T, False)
+            cura, p = _ld_group(rows, strides, p, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T, False,
+                                BCV)
             ga = _bwds_group(curb, ga, tt - T, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
         mk = dmask & (s < n_seg)
         for n in tl.static_range(N):
@@ -537,7 +580,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr,
-        APPROX: tl.constexpr):
+        APPROX: tl.constexpr, BCV: tl.constexpr):
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
         Dv = 0.0
@@ -588,15 +631,17 @@ if HAS_TRITON:
         dD_acc = tl.zeros((SP, BDC), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows1, strides, p, st, t0, L, N, True, True, False, HAS_Z, False, T, True)
+        cura, p = _ld_group(rows1, strides, p, st, t0, L, N, True, True, False, HAS_Z, False, T, True, BCV)
         for j in range(0, n_pairs):
             i0 = j * 2 * T
-            curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T, True)
+            curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T, True,
+                                BCV)
             h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
                                               HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
             cum = _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
-            cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False, T, True)
+            cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False, T, True,
+                                BCV)
             h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
                                               HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
@@ -608,17 +653,19 @@ if HAS_TRITON:
         top = n_pairs * 2 * T - T                   # offset of the first group taken
         st = _pstep(k, W, SS2D, True)
         p = _pos(t0 + top + T - 1, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows2, strides2, p, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T, True)
+        cura, p = _ld_group(rows2, strides2, p, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T, True,
+                            BCV)
         for j in range(0, n_pairs):
             i0 = top - j * 2 * T
-            curb, p = _ld_group(rows2, strides2, p, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T, True)
+            curb, p = _ld_group(rows2, strides2, p, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T, True, BCV)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
                                     N, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
                                                      Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
                                                      sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
                                                      DU_ATOMIC, APPROX, XSUM)
-            cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T, True)
+            cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T, True,
+                                BCV)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
                                     N, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
@@ -650,6 +697,7 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
           backward:bool=False,
           chunk:int|None=None,    # steps per group of loads; None: 2 (1 for a gated backward)
           gated:bool=False,       # the scan has a gate z (its backward holds more per step)
+          sub_aligned:bool=False, # a forward whose segment states the backward reuses: segments as the backward's
          ) -> tuple[int, int, int, int, int]:
     "Pick `(SP, BDC, n_seg, seg_len, T)`: a one-warp program is SP segments x BDC channels (SP*BDC = 32 lanes)."
     for name, v in (("block_d", block_d), ("chunk", chunk)):
@@ -663,13 +711,13 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     sp = 32 // bdc                                 # lanes left over go to further segments of L
     # the default group: 2 steps (fastest measured); MEDSEGMAMBA_TRITON_BWD_CHUNK=1: ~4x less compile time of the
     # backward; MEDSEGMAMBA_TRITON_FWD_CHUNK=1: the forward in 96 registers instead of 168 at the same instructions per
-    # step (local sm_90 compile, session 6: 5 warps per scheduler instead of 3), an A/B row not yet timed; a gated
+    # step (local sm_90 compile, session 6: 5 warps per scheduler instead of 3), but slower (session 7); a gated
     # backward takes 1 (it still spills, 144 bytes of stack, against 456 with 2 steps: sass_offline.py plain)
     env = "MEDSEGMAMBA_TRITON_BWD_CHUNK" if backward else "MEDSEGMAMBA_TRITON_FWD_CHUNK"
     T = chunk or (1 if backward and gated else int(os.environ.get(env, 2)))
     if T < 1 or T & (T - 1):
         raise ValueError(f"{env}={T}: expected a power of two such as 1 or 2 (steps per load group)")
-    unit = _SUB if backward else T
+    unit = _SUB if backward or sub_aligned else T
     sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
     rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
     n_seg = sp
@@ -691,8 +739,22 @@ def _approx() -> bool:
     the GPU, unless `MEDSEGMAMBA_TRITON_APPROX=0` (A/B rows); never under the interpreter, which lacks it."""
     return libdevice is not None and not _interpreting() and os.environ.get("MEDSEGMAMBA_TRITON_APPROX", "1") != "0"
 
+def _bcv(Bm:Tensor, Cm:Tensor, N:int) -> int:
+    """How the kernels read a step's B and C (`BCV` of `_ld_state_row`): 16-byte loads of 4 fp32 or 8 bf16 values
+    where both hold a step's N values contiguous and 16-byte aligned (as `layers.SS2D` lays out its x_dbl), else 1
+    (one load per value). Under the interpreter the same grouping by single loads (-4, -8: it has no inline
+    assembly); `MEDSEGMAMBA_TRITON_VEC=0` forces 1 (A/B rows)."""
+    if os.environ.get("MEDSEGMAMBA_TRITON_VEC", "1") == "0": return 1
+    if Bm.dtype != Cm.dtype or Bm.dtype not in (torch.float32, torch.bfloat16): return 1
+    v = 16 // Bm.element_size()
+    for M in (Bm, Cm):   # (B, K, G, N, L): the N values at stride 1, every other stride and the base 16-byte aligned
+        if N % v or M.stride(-2) != 1 or M.data_ptr() % 16 or any(s % v for s in M.stride()[:-2] + M.stride()[-1:]):
+            return 1
+    return -v if _interpreting() else v
+
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
-    "Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state or None."
+    """Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state (or
+    None) and, where L is split, pass 1's segment end states and sums of dt (hs, cs; else None, None)."""
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
@@ -703,17 +765,18 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
             out.stride(0), 0, out.stride(1), out.stride(2))
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(), num_warps=1)
+              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(),
+              BCV=_bcv(Bm, Cm, N), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
         hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
         _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=False, ATOMIC=False, STATES=True, **kw)
     _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=save_last, ATOMIC=ss2d, STATES=False, **kw)
-    return last if save_last else None
+    return (last if save_last else None), *((hs, cs) if n_seg > 1 else (None, None))
 
-def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, plan):
-    "Backward; returns fp32 (du, ddt, dA, dB, dC, dD, dbias, dz): du like u, ddt like dt, dB and dC (B, K, G, N, L)."
+def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, plan, states=None):
+    "Backward (`states`: the forward's (hs, cs) for this plan's segments, else recomputed); returns fp32 (du, ddt, dA, dB, dC, dD, dbias, dz): du like u, ddt like dt, dB and dC (B, K, G, N, L)."
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
@@ -735,13 +798,15 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
-              T=T, APPROX=_approx(), num_warps=1)
+              T=T, APPROX=_approx(), BCV=_bcv(Bm, Cm, N), num_warps=1)
     hs = cs = gs = A
     if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
-        hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
         gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)
-        _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
-                          HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
+        if states is not None: hs, cs = states
+        else:
+            hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
+            _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
+                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
         _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
@@ -798,6 +863,13 @@ def _bc_grad(dM:Tensor, M:Tensor) -> Tensor:
     return out.to(M.dtype)
 
 # %% ../nbs/01a_kernels.ipynb #c4b8a3b9
+def _fwd_states(ctx, plan) -> tuple[Tensor, Tensor]|None:
+    """The forward's segment end states (hs, cs) where the backward's plan splits L into the same segments (the
+    forward then planned with `sub_aligned`): the backward skips recomputing them, one pass over u, dt and B fewer
+    (session 7). None where L is not split or the segments differ."""
+    n_seg, seg_len, hs, cs = getattr(ctx, "states", (0, 0, None, None))
+    return (hs, cs) if hs is not None and (n_seg, seg_len) == (plan[2], plan[3]) else None
+
 class _SelectiveScanFn(torch.autograd.Function):
     "Autograd wrapper of the Triton selective scan (K=1 direction)."
     @staticmethod
@@ -806,10 +878,12 @@ class _SelectiveScanFn(torch.autograd.Function):
         Bm, Cm = _bc_view(B, u.shape, G), _bc_view(C, u.shape, G)     # (B, 1, G, N, L)
         A_, D_, bias_ = _as_param(A), _as_param(D), _as_param(delta_bias)
         out = torch.empty_like(u)
-        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, False, chunk)
-        last = _launch_fwd(u, delta.unsqueeze(1), A_, Bm, Cm, D_, bias_, z, out, 1, 1, 1, delta_softplus,
-                           False, return_last_state, plan)
-        ctx.save_for_backward(u, delta, A_, B, C, D_, z, bias_)   # the backward recomputes the states
+        plan = _plan(u.shape[0], 1, u.shape[1], u.shape[2], u.shape[1] // G, u.device, block_d, segments, False, chunk,
+                     sub_aligned=any(ctx.needs_input_grad))
+        last, hs, cs = _launch_fwd(u, delta.unsqueeze(1), A_, Bm, Cm, D_, bias_, z, out, 1, 1, 1, delta_softplus,
+                                   False, return_last_state, plan)
+        ctx.save_for_backward(u, delta, A_, B, C, D_, z, bias_)   # the backward recomputes the states within segments
+        ctx.states = (plan[2], plan[3], hs, cs)
         ctx.cfg = (delta_softplus, block_d, chunk, segments, A.dtype, None if D is None else D.dtype,
                    None if delta_bias is None else delta_bias.dtype)
         return (out, last[:, 0]) if return_last_state else out
@@ -823,7 +897,7 @@ class _SelectiveScanFn(torch.autograd.Function):
                      chunk, gated=z is not None)
         du, ddt, dA, dB, dC, dD, dbias, dz = _launch_bwd(u, delta.unsqueeze(1), A_, _bc_view(B, u.shape, G),
                                                          _bc_view(C, u.shape, G), D_, bias_, z, dout,
-                                                         1, 1, 1, softplus, False, plan)
+                                                         1, 1, 1, softplus, False, plan, _fwd_states(ctx, plan))
         return (du.to(u.dtype), ddt[:, 0].to(delta.dtype), dA.to(A_dtype), _bc_grad(dB, B), _bc_grad(dC, C),
                 None if dD is None else dD.to(D_dtype), None if dz is None else dz.to(z.dtype),
                 None if dbias is None else dbias.to(bias_dtype), None, None, None, None, None)
@@ -875,9 +949,10 @@ class _SS2DScanFn(torch.autograd.Function):
         A_, D_, bias_ = _as_param(A), _as_param(D), _as_param(delta_bias)
         y = torch.zeros_like(u, dtype=torch.float32)    # u's strides (NHWC stays NHWC); the 4 directions add into it
         Bsz, Dm, L = u.shape
-        plan = _plan(Bsz, 4, Dm, L, Dm, u.device, block_d, segments, False, chunk)
-        _launch_fwd(u, delta, A_, Bm, Cm, D_, bias_, None, y, 4, H, W, delta_softplus, True, False, plan)
-        ctx.save_for_backward(u, delta, A_, B, C, D_, bias_)       # the backward recomputes the states
+        plan = _plan(Bsz, 4, Dm, L, Dm, u.device, block_d, segments, False, chunk, sub_aligned=any(ctx.needs_input_grad))
+        _, hs, cs = _launch_fwd(u, delta, A_, Bm, Cm, D_, bias_, None, y, 4, H, W, delta_softplus, True, False, plan)
+        ctx.save_for_backward(u, delta, A_, B, C, D_, bias_)       # the backward recomputes the states within segments
+        ctx.states = (plan[2], plan[3], hs, cs)
         ctx.cfg = (H, W, delta_softplus, block_d, chunk, segments, A.dtype, None if D is None else D.dtype,
                    None if delta_bias is None else delta_bias.dtype)
         return y.to(u.dtype)
@@ -888,7 +963,7 @@ class _SS2DScanFn(torch.autograd.Function):
         H, W, softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
         plan = _plan(u.shape[0], 4, u.shape[1], u.shape[2], u.shape[1], u.device, block_d, segments, True, chunk)
         du, ddt, dA, dB, dC, dD, dbias, _ = _launch_bwd(u, delta, A_, B.unsqueeze(2), C.unsqueeze(2), D_, bias_,
-                                                        None, dy, 4, H, W, softplus, True, plan)
+                                                        None, dy, 4, H, W, softplus, True, plan, _fwd_states(ctx, plan))
         return (du.to(u.dtype), ddt.to(delta.dtype), dA.to(A_dtype), dB[:, :, 0].to(B.dtype), dC[:, :, 0].to(C.dtype),
                 None if dD is None else dD.to(D_dtype), None if dbias is None else dbias.to(bias_dtype),
                 None, None, None, None, None, None)

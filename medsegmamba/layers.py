@@ -16,7 +16,8 @@ from . import ops
 from . import kernels as _kernels  # noqa: F401 - registers the Triton scan backends (nbs/01a_kernels) into ops
 
 # %% auto #0
-__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'LayerNorm', 'SS2D', 'Mamba', 'drop_path', 'DropPath']
+__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'LayerNorm', 'x_proj_bc_first', 'SS2D', 'Mamba', 'drop_path',
+           'DropPath']
 
 # %% ../nbs/02_layers.ipynb #4609369e
 def dt_bias_init(n:int, dt_min:float=0.001, dt_max:float=0.1, dt_init_floor:float=1e-4) -> Tensor:
@@ -62,6 +63,21 @@ class LayerNorm(nn.LayerNorm):
         return _layer_norm_small(x, self.weight, self.bias, self.eps).to(out)
 
 # %% ../nbs/02_layers.ipynb #0d30d146
+def x_proj_bc_first(w:Tensor, # x_proj weight (K, R+2N, d) of K directions, or (R+2N, d); rows [dt, B, C] each
+                    R:int, # dt_rank
+                   )->Tensor: # (K*2N + K*R + pad, d)
+    """The x_proj weights as one matrix whose output row per token is [B_0 C_0 ... B_{K-1} C_{K-1} | dt_0 ... dt_{K-1}],
+    zero-padded to a multiple of 16 rows. The projection's values are the authors' (the same dot products), only their
+    place in the row changes: every B and C starts at a multiple of 2N values from a 16-aligned row, i.e. 64-byte
+    aligned for fp32 (32-byte for bf16) when 2N is a multiple of 16, so the fused Triton scan reads a step's N values
+    with 16-byte loads (`kernels._bcv`; issue #10, session 7) instead of N single ones, and a row of B never straddles
+    more 64-byte memory granules than it fills (measured on the H100: Nsight Compute on ResMamba-ULite s1, see
+    `nbs/01a_kernels.ipynb`)."""
+    w = w.reshape(-1, *w.shape[-2:])
+    d = w.shape[-1]
+    rows = torch.cat([w[:, R:].reshape(-1, d), w[:, :R].reshape(-1, d)])
+    return F.pad(rows, (0, 0, 0, -rows.shape[0] % 16))
+
 class SS2D(nn.Module):
     "VMamba v0 2D selective scan (4 directions), NHWC in and out; parameter names as VM-UNet's `SS2D`."
     def __init__(self, d_model:int, # C, channels of the input
@@ -103,10 +119,19 @@ class SS2D(nn.Module):
         # whichever the direction; u, dts, Bs, Cs are (B, C, L) / (B, 4, C, L) views with the channel stride 1
         u = self.act(self.conv2d(x.permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)))
         u = u.permute(0, 2, 3, 1).reshape(b, L, -1)                   # (B, L, d_inner), a view when NHWC
-        x_dbl = torch.einsum("bld,kcd->blkc", u, self.x_proj_weight)   # (B, L, 4, R+2N)
-        dts, Bs, Cs = torch.split(x_dbl, [R, N, N], dim=3)
-        dts = torch.einsum("blkr,kdr->blkd", dts, self.dt_projs_weight)  # (B, L, 4, d_inner)
-        u, dts, Bs, Cs = u.transpose(1, 2), dts.permute(0, 2, 3, 1), Bs.permute(0, 2, 3, 1), Cs.permute(0, 2, 3, 1)
+        # the authors' x_dbl (B, L, 4, R+2N), laid out [B_k C_k]_k | [dt_k]_k per token (`x_proj_bc_first`)
+        x_dbl = F.linear(u, x_proj_bc_first(self.x_proj_weight, R))    # (B, L, 8N + 4R + pad)
+        BCs = x_dbl[..., :8 * N].unflatten(-1, (4, 2 * N))
+        Bs, Cs = BCs[..., :N], BCs[..., N:]                            # (B, L, 4, N) each
+        dts = x_dbl[..., 8 * N:8 * N + 4 * R].unflatten(-1, (4, R))   # (B, L, 4, R)
+        # dt_projs per direction into (4, B*L, d_inner) storage: each direction's block is contiguous, so the fused scan
+        # streams a row-major direction's dts (torch.einsum gives this order for R > 1 but (B, L, 4, d_inner) rows for
+        # R = 1, ResMamba-ULite's first stages). R = 1 is a broadcast product: as a bmm with a reduction of 1 it took
+        # 8.3 ms of a 93 ms batch-64 ResMamba-ULite step on the H100 (session 7, call 4)
+        xdt, wdt = dts.permute(2, 0, 1, 3).reshape(4, b * L, R).contiguous(), self.dt_projs_weight.transpose(1, 2)
+        dts = xdt * wdt.to(xdt.dtype) if R == 1 else torch.bmm(xdt, wdt)
+        dts = dts.view(4, b, L, -1).permute(1, 0, 3, 2)                 # (B, 4, d_inner, L)
+        u, Bs, Cs = u.transpose(1, 2), Bs.permute(0, 2, 3, 1), Cs.permute(0, 2, 3, 1)
         # the scan runs in fp32 (as the authors' .float() calls); a backend registered with reads_bf16 (the fused
         # Triton scan) converts bf16/fp16 dts, Bs, Cs as it loads them, so those skip the fp32 copies (3x fewer bytes,
         # and a .float() of these strided views would also turn them channels-first). u stays fp32: y is fp32 either way
@@ -157,7 +182,8 @@ class Mamba(nn.Module):
         x, z = xz.chunk(2, dim=1)
         backend = "causal_conv1d" if self.scan_backend == "mamba_ssm" and ops.optional_import("causal_conv1d") else "auto"
         x = ops.causal_conv1d(x, self.conv1d.weight[:, 0], self.conv1d.bias, activation="silu", backend=backend)
-        dt, B, C = torch.split(self.x_proj(x.transpose(1, 2)), [R, N, N], dim=-1)   # (B, L, ·)
+        xp = F.linear(x.transpose(1, 2), x_proj_bc_first(self.x_proj.weight, R))    # (B, L, [B C dt pad])
+        B, C, dt = xp[..., :N], xp[..., N:2 * N], xp[..., 2 * N:2 * N + R]       # x_proj's [dt B C], B and C aligned
         dt = (dt @ self.dt_proj.weight.t()).transpose(1, 2)          # (B, d_inner, L)
         y = ops.selective_scan(x, dt, -torch.exp(self.A_log.float()), B.transpose(1, 2), C.transpose(1, 2), self.D.float(),
                                z=z, delta_bias=self.dt_proj.bias.float(), delta_softplus=True, backend=self.scan_backend)

@@ -98,6 +98,53 @@ def test_ss2d_matches_ref(shape):
     for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
 
 
+def _bc_rows(B, C, K, R=1, shift=0):
+    """B, C (batch, K, N, L) or (batch, N, L) as views of one projected row per token, [B_0 C_0 ... | K*R dt values | pad
+    to a multiple of 16] (`layers.x_proj_bc_first`, as SS2D and Mamba lay out x_proj's output): detached leaves. `shift`
+    moves everything by that many elements (rows no longer 16-byte aligned)."""
+    N, L = B.shape[-2:]
+    row = 2 * K * N + K * R + (-(2 * K * N + K * R) % 16)
+    xd = torch.zeros(B.shape[0], L, row + shift, device=B.device, dtype=B.dtype)[..., shift:]
+    bc = xd[..., :2 * K * N].unflatten(-1, (K, 2 * N))
+    b4, c4 = (B, C) if B.dim() == 4 else (B[:, None], C[:, None])
+    with torch.no_grad(): bc[..., :N] = b4.permute(0, 3, 1, 2); bc[..., N:] = c4.permute(0, 3, 1, 2)
+    Bv, Cv = bc[..., :N].permute(0, 2, 3, 1), bc[..., N:].permute(0, 2, 3, 1)
+    if B.dim() == 3: Bv, Cv = Bv[:, 0], Cv[:, 0]
+    return Bv.detach().requires_grad_(True), Cv.detach().requires_grad_(True)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["fp32", "bf16"])
+def test_16_byte_loads_of_b_c(dtype):
+    """B, C laid out as the layers hand them over are read 16 bytes at a time (`_bcv`: 4 fp32 / 8 bf16 values; the
+    interpreter takes the same grouping by single loads): outputs as with one value per load (bf16: the asm's split of
+    each 32-bit word); fp32 gradients against the float64 `ref` backend. No bf16 backward: in the interpreter it runs
+    >= 128 steps a segment (~20 s a call), and on the H100 its four kernel variants (16-byte and single loads, SS2D
+    and gated plain scan) took longer to compile than a 540 s device call (session 7, call 8). The backward kernels
+    read B and C through the same `_ld_state_row` as the forward, whose bf16 split this test checks."""
+    sign = -1 if kernels._interpreting() else 1
+    shape = (1, 4, 8, 3, 5) if not CUDA else (2, 8, 16, 64, 64)
+    args = _ss2d_inputs(*shape, dtype=dtype)
+    Bv, Cv = _bc_rows(args["B"], args["C"], 4)
+    vec = sign * 16 // Bv.element_size()
+    assert kernels._bcv(Bv.unsqueeze(2), Cv.unsqueeze(2), shape[2]) == vec
+    assert kernels._bcv(args["B"].unsqueeze(2), args["C"].unsqueeze(2), shape[2]) == 1      # N not innermost
+    Bm, Cm = _bc_rows(args["B"], args["C"], 4, shift=1)
+    assert kernels._bcv(Bm.unsqueeze(2), Cm.unsqueeze(2), shape[2]) == 1                    # rows not 16-byte aligned
+    a = _inputs(dtype=dtype, **(dict(batch=2, dim=4, seqlen=21, d_state=8, groups=None) if not CUDA else
+                                dict(batch=2, dim=64, seqlen=1031, d_state=16, groups=None)))
+    Pb, Pc = _bc_rows(a["B"], a["C"], 1)                       # the plain scan: Mamba's x_proj row [B C dt pad]
+    assert kernels._bcv(Pb[:, None, None], Pc[:, None, None], Pb.shape[1]) == vec
+    for fn, x, ref in ((kernels.ss2d_scan_triton, args, ops.SS2D_SCAN_BACKENDS.get("ref")),
+                       (kernels.selective_scan_triton, a, ops.SCAN_BACKENDS.get("ref"))):
+        xv = {**x, "B": Pb, "C": Pc} if fn is kernels.selective_scan_triton else {**x, "B": Bv, "C": Cv}
+        with torch.no_grad(): _close(fn(**xv), fn(**x), 1e-6)
+        if dtype is torch.float32:
+            y, g = _grads(fn, xv)
+            _, gr = _grads(ref, {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v)
+                                 for k, v in x.items()})
+            for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+
+
 def test_registered_cuda_only():
     kernels.register_backends()
     for reg, fn in ((ops.SCAN_BACKENDS, kernels.selective_scan_triton), (ops.SS2D_SCAN_BACKENDS, kernels.ss2d_scan_triton)):
