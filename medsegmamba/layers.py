@@ -70,9 +70,9 @@ def x_proj_bc_first(w:Tensor, # x_proj weight (K, R+2N, d) of K directions, or (
     zero-padded to a multiple of 16 rows. The projection's values are the authors' (the same dot products), only their
     place in the row changes: every B and C starts at a multiple of 2N values from a 16-aligned row, i.e. 64-byte
     aligned for fp32 (32-byte for bf16) when 2N is a multiple of 16, so the fused Triton scan reads a step's N values
-    with 16-byte loads (`kernels._bcv`; issue #10, session 7) instead of N single ones, and a row of B never straddles
-    more 64-byte memory granules than it fills (measured on the H100: Nsight Compute on ResMamba-ULite s1, see
-    `nbs/01a_kernels.ipynb`)."""
+    with 16-byte loads (`kernels._bcv`; issue #10, session 7) instead of N single ones. The pad to 16 rather than 8
+    keeps an fp32 row of B inside one 64-byte memory granule; on the H100 it timed the same as 8 at ResMamba-ULite s1
+    (session 7, call 6: `nbs/01a_kernels.ipynb`), for at most 15 zero columns."""
     w = w.reshape(-1, *w.shape[-2:])
     d = w.shape[-1]
     rows = torch.cat([w[:, R:].reshape(-1, d), w[:, :R].reshape(-1, d)])
