@@ -15,7 +15,7 @@ import argparse, csv, io, math, statistics, sys
 
 import torch
 
-from medsegmamba import kernels, ops
+from medsegmamba import kernels, layers, ops
 from medsegmamba.core import atomic_write_text, optional_import, package_info
 
 K = 4       # SS2D directions (VMamba v0)
@@ -92,12 +92,7 @@ def model_layout(a, R:int, pad:int=16, dt_rows:bool=False, bc_dir:bool=False):
     A/B layouts (session 7): `pad` 8 (B rows not 64-byte aligned); `dt_rows`: delta from (B, L, 4, D) storage (what
     torch.einsum gave the layer for R = 1); `bc_dir`: B, C from (B, 4, L, N) storage (the benchmark's layout up to
     session 6, which the layer never produced)."""
-    Bsz, Dm, L = a["u"].shape
-    row = 8 * N + 4 * R + (-(8 * N + 4 * R) % pad)
-    xd = torch.zeros(Bsz, L, row, device=a["B"].device, dtype=a["B"].dtype)
-    bc = xd[..., :8 * N].unflatten(-1, (K, 2 * N))                       # (B, L, 4, 2N)
-    bc[..., :N] = a["B"].permute(0, 3, 1, 2); bc[..., N:] = a["C"].permute(0, 3, 1, 2)
-    Bv, Cv = bc[..., :N].permute(0, 2, 3, 1), bc[..., N:].permute(0, 2, 3, 1)
+    Bv, Cv = layers.x_proj_rows(a["B"], a["C"], R, pad)
     if bc_dir: Bv, Cv = (x.transpose(-1, -2).contiguous().transpose(-1, -2) for x in (a["B"], a["C"]))
     dt = a["delta"]
     dt = (dt.permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1) if dt_rows else
@@ -108,11 +103,8 @@ def model_layout(a, R:int, pad:int=16, dt_rows:bool=False, bc_dir:bool=False):
 def mamba_layout(a, R:int):
     """1-direction scan inputs with B and C (B, N, L) as views of Mamba's projected row per token, [B C | R dt values |
     zero pad to a multiple of 16] (`layers.Mamba` with `layers.x_proj_bc_first`); the rest as `scan_inputs` makes them."""
-    Bsz, _, L = a["u"].shape
-    row = 2 * N + R + (-(2 * N + R) % 16)
-    xd = torch.zeros(Bsz, L, row, device=a["B"].device, dtype=a["B"].dtype)
-    xd[..., :N] = a["B"].transpose(1, 2); xd[..., N:2 * N] = a["C"].transpose(1, 2)
-    return dict(a, B=xd[..., :N].transpose(1, 2), C=xd[..., N:2 * N].transpose(1, 2))
+    Bv, Cv = layers.x_proj_rows(a["B"], a["C"], R)
+    return dict(a, B=Bv, C=Cv)
 
 
 def dt_rank(Dm:int) -> int:

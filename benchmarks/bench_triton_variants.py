@@ -28,8 +28,7 @@ from medsegmamba.core import atomic_write_text  # noqa: E402
 
 VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
             "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}, "fwd_chunk1": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
-            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"}, "pad8": {},
-            "dt_rows": {}, "bc_dir": {}}
+            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -45,7 +44,7 @@ PLAN = {("vmunet", 1): ("default", "vec0", "dt_rows", "bc_dir"),
 def set_variant(v:str):
     for env in VARIANTS.values():
         for k in env: os.environ.pop(k, None)
-    os.environ.update(VARIANTS[v])
+    os.environ.update(VARIANTS.get(v, {}))   # a layout row (LAYOUTS) runs the default switches
 
 
 def shape_args(model:str, stage:int, batch_scale:float=1.0, **layout):

@@ -170,15 +170,14 @@ if HAS_TRITON:
         `ld.global.nc.v4` (16 bytes; a bf16 pair is split by shifts); V < 0: the same values by |V| single loads (the
         interpreter, which has no inline assembly)."""
         xs = ()
-        if V == 4:
-            w = tl.inline_asm_elementwise("ld.global.nc.v4.f32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l", [p],
-                                          dtype=(tl.float32, tl.float32, tl.float32, tl.float32), is_pure=True, pack=1)
-            xs = (w[0], w[1], w[2], w[3])
-        elif V == 8:
+        if V > 0:
             w = tl.inline_asm_elementwise("ld.global.nc.v4.b32 {$0, $1, $2, $3}, [$4];", "=r,=r,=r,=r,l", [p],
                                           dtype=(tl.int32, tl.int32, tl.int32, tl.int32), is_pure=True, pack=1)
             for i in tl.static_range(4):
-                xs = xs + _ld_bf16x2(w[i])
+                if V == 4:
+                    xs = xs + (w[i].to(tl.float32, bitcast=True),)
+                else:
+                    xs = xs + _ld_bf16x2(w[i])
         else:
             for i in tl.static_range(-V):
                 xs = xs + (tl.load(p + i).to(tl.float32),)
@@ -776,7 +775,8 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     return (last if save_last else None), *((hs, cs) if n_seg > 1 else (None, None))
 
 def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, plan, states=None):
-    "Backward (`states`: the forward's (hs, cs) for this plan's segments, else recomputed); returns fp32 (du, ddt, dA, dB, dC, dD, dbias, dz): du like u, ddt like dt, dB and dC (B, K, G, N, L)."
+    """Backward (`states`: the forward's (hs, cs) for this plan's segments, else recomputed); returns fp32
+    (du, ddt, dA, dB, dC, dD, dbias, dz): du like u, ddt like dt, dB and dC (B, K, G, N, L)."""
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan

@@ -16,8 +16,8 @@ from . import ops
 from . import kernels as _kernels  # noqa: F401 - registers the Triton scan backends (nbs/01a_kernels) into ops
 
 # %% auto #0
-__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'LayerNorm', 'x_proj_bc_first', 'SS2D', 'Mamba', 'drop_path',
-           'DropPath']
+__all__ = ['dt_bias_init', 'dt_weight_init_', 'a_log_init', 'LayerNorm', 'x_proj_bc_first', 'x_proj_rows', 'SS2D', 'Mamba',
+           'drop_path', 'DropPath']
 
 # %% ../nbs/02_layers.ipynb #4609369e
 def dt_bias_init(n:int, dt_min:float=0.001, dt_max:float=0.1, dt_init_floor:float=1e-4) -> Tensor:
@@ -63,6 +63,8 @@ class LayerNorm(nn.LayerNorm):
         return _layer_norm_small(x, self.weight, self.bias, self.eps).to(out)
 
 # %% ../nbs/02_layers.ipynb #0d30d146
+_XPROJ_PAD = 16   # x_proj_bc_first's rows: a multiple of this many values
+
 def x_proj_bc_first(w:Tensor, # x_proj weight (K, R+2N, d) of K directions, or (R+2N, d); rows [dt, B, C] each
                     R:int, # dt_rank
                    )->Tensor: # (K*2N + K*R + pad, d)
@@ -76,7 +78,23 @@ def x_proj_bc_first(w:Tensor, # x_proj weight (K, R+2N, d) of K directions, or (
     w = w.reshape(-1, *w.shape[-2:])
     d = w.shape[-1]
     rows = torch.cat([w[:, R:].reshape(-1, d), w[:, :R].reshape(-1, d)])
-    return F.pad(rows, (0, 0, 0, -rows.shape[0] % 16))
+    return F.pad(rows, (0, 0, 0, -rows.shape[0] % _XPROJ_PAD))
+
+def x_proj_rows(B:Tensor, # (batch, K, N, L) of K directions, or (batch, N, L)
+                C:Tensor, # as B
+                R:int, # dt_rank
+                pad:int=_XPROJ_PAD, # the row's multiple (benchmarks try others)
+               )->tuple[Tensor, Tensor]: # B, C as views of one (batch, L, row) tensor
+    "B and C copied to where `x_proj_bc_first`'s projection puts them, with the layers' strides (for tests and benchmarks of the scans)."
+    K = B.shape[1] if B.dim() == 4 else 1
+    N, L = B.shape[-2:]
+    row = 2 * K * N + K * R
+    xd = B.new_zeros(B.shape[0], L, row + -row % pad)
+    bc = xd[..., :2 * K * N].unflatten(-1, (K, 2 * N))                 # (batch, L, K, 2N)
+    b4, c4 = (B, C) if B.dim() == 4 else (B[:, None], C[:, None])
+    with torch.no_grad(): bc[..., :N] = b4.permute(0, 3, 1, 2); bc[..., N:] = c4.permute(0, 3, 1, 2)
+    Bv, Cv = bc[..., :N].permute(0, 2, 3, 1), bc[..., N:].permute(0, 2, 3, 1)
+    return (Bv, Cv) if B.dim() == 4 else (Bv[:, 0], Cv[:, 0])
 
 class SS2D(nn.Module):
     "VMamba v0 2D selective scan (4 directions), NHWC in and out; parameter names as VM-UNet's `SS2D`."

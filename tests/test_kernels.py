@@ -9,7 +9,7 @@ import torch
 if not torch.cuda.is_available(): os.environ.setdefault("TRITON_INTERPRET", "1")
 
 triton = pytest.importorskip("triton", reason="triton is not installed: the Triton kernel tests need it")
-from medsegmamba import kernels, ops  # noqa: E402
+from medsegmamba import kernels, layers, ops  # noqa: E402
 
 CUDA = torch.cuda.is_available()
 if not CUDA and not kernels._interpreting():
@@ -98,18 +98,14 @@ def test_ss2d_matches_ref(shape):
     for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
 
 
-def _bc_rows(B, C, K, R=1, shift=0):
-    """B, C (batch, K, N, L) or (batch, N, L) as views of one projected row per token, [B_0 C_0 ... | K*R dt values | pad
-    to a multiple of 16] (`layers.x_proj_bc_first`, as SS2D and Mamba lay out x_proj's output): detached leaves. `shift`
-    moves everything by that many elements (rows no longer 16-byte aligned)."""
-    N, L = B.shape[-2:]
-    row = 2 * K * N + K * R + (-(2 * K * N + K * R) % 16)
-    xd = torch.zeros(B.shape[0], L, row + shift, device=B.device, dtype=B.dtype)[..., shift:]
-    bc = xd[..., :2 * K * N].unflatten(-1, (K, 2 * N))
-    b4, c4 = (B, C) if B.dim() == 4 else (B[:, None], C[:, None])
-    with torch.no_grad(): bc[..., :N] = b4.permute(0, 3, 1, 2); bc[..., N:] = c4.permute(0, 3, 1, 2)
-    Bv, Cv = bc[..., :N].permute(0, 2, 3, 1), bc[..., N:].permute(0, 2, 3, 1)
-    if B.dim() == 3: Bv, Cv = Bv[:, 0], Cv[:, 0]
+def _bc_rows(B, C, shift=0):
+    """B, C as detached leaves laid out as the layers hand them over (`layers.x_proj_rows`); `shift` moves them by that
+    many elements in a copy of the storage (rows no longer 16-byte aligned)."""
+    Bv, Cv = layers.x_proj_rows(B.detach(), C.detach(), 1)
+    if shift:
+        buf = torch.zeros(Bv.untyped_storage().nbytes() // Bv.element_size() + shift, dtype=Bv.dtype, device=Bv.device)
+        buf[shift:] = Bv.as_strided((Bv.untyped_storage().nbytes() // Bv.element_size(),), (1,), 0)
+        Bv, Cv = (buf.as_strided(x.shape, x.stride(), x.storage_offset() + shift) for x in (Bv, Cv))
     return Bv.detach().requires_grad_(True), Cv.detach().requires_grad_(True)
 
 
@@ -124,15 +120,15 @@ def test_16_byte_loads_of_b_c(dtype):
     sign = -1 if kernels._interpreting() else 1
     shape = (1, 4, 8, 3, 5) if not CUDA else (2, 8, 16, 64, 64)
     args = _ss2d_inputs(*shape, dtype=dtype)
-    Bv, Cv = _bc_rows(args["B"], args["C"], 4)
+    Bv, Cv = _bc_rows(args["B"], args["C"])
     vec = sign * 16 // Bv.element_size()
     assert kernels._bcv(Bv.unsqueeze(2), Cv.unsqueeze(2), shape[2]) == vec
     assert kernels._bcv(args["B"].unsqueeze(2), args["C"].unsqueeze(2), shape[2]) == 1      # N not innermost
-    Bm, Cm = _bc_rows(args["B"], args["C"], 4, shift=1)
+    Bm, Cm = _bc_rows(args["B"], args["C"], shift=1)
     assert kernels._bcv(Bm.unsqueeze(2), Cm.unsqueeze(2), shape[2]) == 1                    # rows not 16-byte aligned
     a = _inputs(dtype=dtype, **(dict(batch=2, dim=4, seqlen=21, d_state=8, groups=None) if not CUDA else
                                 dict(batch=2, dim=64, seqlen=1031, d_state=16, groups=None)))
-    Pb, Pc = _bc_rows(a["B"], a["C"], 1)                       # the plain scan: Mamba's x_proj row [B C dt pad]
+    Pb, Pc = _bc_rows(a["B"], a["C"])                       # the plain scan: Mamba's x_proj row [B C dt pad]
     assert kernels._bcv(Pb[:, None, None], Pc[:, None, None], Pb.shape[1]) == vec
     for fn, x, ref in ((kernels.ss2d_scan_triton, args, ops.SS2D_SCAN_BACKENDS.get("ref")),
                        (kernels.selective_scan_triton, a, ops.SCAN_BACKENDS.get("ref"))):
