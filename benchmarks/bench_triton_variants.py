@@ -7,7 +7,9 @@ backward's dB, dC over channels with one warp reduction per state instead of the
 `MEDSEGMAMBA_TRITON_BWD_CHUNK=1` / `MEDSEGMAMBA_TRITON_FWD_CHUNK=1` (`kernels._plan`) one backward / forward step per
 load group instead of two (the backward: a quarter of the compile time; the forward: fewer registers); `MEDSEGMAMBA_TRITON_APPROX=0` (`kernels._approx`) takes softplus' log2 with Triton's accurate polynomial
 instead of the multi-function unit; `MEDSEGMAMBA_TRITON_VEC=0` (`kernels._bcv`) reads B and C one value per load
-instead of 16 bytes at a time. `PLAN` lists the variants each shape is timed with. Each variant is
+instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) does not cut L into one column a segment;
+`MEDSEGMAMBA_TRITON_BC_STORE=1` (`kernels._launch_bwd`) stores dB, dC rows instead of adding them atomically where a
+program is their only writer. `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
@@ -28,7 +30,8 @@ from medsegmamba.core import atomic_write_text  # noqa: E402
 
 VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
             "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}, "fwd_chunk1": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
-            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"}}
+            "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"},
+            "col0": {"MEDSEGMAMBA_TRITON_COLSEG": "0"}, "bc_store": {"MEDSEGMAMBA_TRITON_BC_STORE": "1"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -37,8 +40,12 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # session 7: "vec0" reads B and C one value per load, as up to session 6 (the default now takes 16-byte loads; at
 # ResMamba-ULite s1 its backward compiles for minutes, so it is timed at VM-UNet s1 only); the layout rows (LAYOUTS) run
 # the default kernels on other input layouts
-PLAN = {("vmunet", 1): ("default", "vec0", "dt_rows", "bc_dir"),
-        ("resmamba_ulite", 1): ("default", "pad8", "dt_rows", "bc_dir")}
+# session 8: "col0" cuts L as before (not one column a segment, `kernels._plan`), "bc_store" stores dB, dC rows where a
+# program is their only writer (slower; session 8's first runs had it as the default); session 7's layout rows are
+# in its results
+PLAN = {("vmunet", 1): ("default", "vec0"),
+        ("resmamba_ulite", 1): ("default", "col0", "bc_store"),
+        ("resmamba_ulite", 2): ("default", "col0")}
 
 
 def set_variant(v:str):

@@ -30,6 +30,8 @@ export PYTHONPATH=$PWD:/tmp/site PYTHONUNBUFFERED=1 TRITON_CACHE_DIR=/tmp/tcache
 t0=$(date +%s); log() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
 log "start $mode"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 ss2d() { timeout ${2:-480} python benchmarks/bench_ss2d.py --no-torch --only ${1%:*} --stages ${1#*:} --warmup 1 --reps 1 --out /tmp/w.csv > /tmp/w_${1/:/_}.log 2>&1; log "$1 rc=$?"; }
+# a cache carried in .tcache (any earlier call's $OUT/tcache.tgz) saves the compiles of unchanged kernels
+[ -f .tcache/tcache.tgz ] && tar xzf .tcache/tcache.tgz -C /tmp && log "Triton cache restored: $(ls /tmp/tcache | wc -l) entries"
 if [ "$mode" = warm ]; then
   # wave 1: one shape per tile (VM-UNet and ResMamba-ULite s4-s5: 32 channels, one segment; ResMamba-ULite s1-s3:
   # 8, 16, 32 channels, L split; LightM-UNet: the plain scan), the model's bf16 inference kernels, the one-step
@@ -41,10 +43,12 @@ if [ "$mode" = warm ]; then
   for b in 64 1; do
     (timeout 480 python benchmarks/profile_train_step.py --infer --models resmamba_ulite --batch $b --backend triton --warmup 1 --steps 1 --prof-steps 1 > /tmp/wm_$b.log 2>&1; log "model batch $b rc=$?") & pids+=($!)
   done
-  for m in "vmunet 1" "resmamba_ulite 1"; do   # session 7: vec0 = B, C one value per load (session 6's kernels)
-    (timeout 480 python benchmarks/bench_triton_variants.py --warm-one $m vec0 > "/tmp/wv_${m/ /_}.log" 2>&1; log "vec0 $m rc=$?") & pids+=($!)
+  # the variant rows' own kernels (bench_triton_variants.py PLAN): vec0 = B, C one value per load (session 6's kernels,
+  # VM-UNet only: at ResMamba-ULite s1 its backward compiled for minutes in session 7); bc_store = dB, dC rows stored, not added
+  for m in "vmunet 1 vec0" "resmamba_ulite 1 bc_store"; do
+    (timeout 480 python benchmarks/bench_triton_variants.py --warm-one $m > "/tmp/wv_${m// /_}.log" 2>&1; log "variant $m rc=$?") & pids+=($!)
   done
-  (timeout 480 python -m pytest -q -n 6 -p no:cacheprovider tests/test_kernels.py > $OUT/pytest_kernels_cuda_warm.log 2>&1; log "pytest rc=$?") & pids+=($!)
+  (timeout 480 python -m pytest -v -n 6 -p no:cacheprovider tests/test_kernels.py > $OUT/pytest_kernels_cuda_warm.log 2>&1; log "pytest rc=$?") & pids+=($!)
   wait "${pids[@]}"; log "wave 1 done"
   pack() {
     find /tmp/tcache -type f \( -name '*.llir' -o -name '*.ttir' -o -name '*.ttgir' -o -name '*.ptx' -o -name '*.source' \) -exec truncate -s 0 {} +
@@ -56,17 +60,14 @@ if [ "$mode" = warm ]; then
   # ResMamba-ULite s4-s5 wave 1's keys); LightM-UNet's later stages may not split L and then compile their own
   pids=()
   for m in vmunet:2 vmunet:3 vmunet:4 resmamba_ulite:4 resmamba_ulite:5 lightm_unet:2 lightm_unet:3 lightm_unet:4; do ss2d $m 120 & pids+=($!); done
-  for m in "vmunet 1" "resmamba_ulite 1"; do   # the default backward is cached by now: only the forward compiles
-    (timeout 120 python benchmarks/bench_triton_variants.py --warm-one $m fwd_chunk1 > "/tmp/wf_${m/ /_}.log" 2>&1; log "fwd_chunk1 $m rc=$?") & pids+=($!)
-  done
   wait "${pids[@]}"; log "wave 2 done"
   for f in /tmp/w*.log; do echo "== $f"; grep -v Warning $f | tail -4; done
   pack
   # Nsight Compute on ResMamba-ULite s1's two forward launches (pass 1: segment end states; pass 2: outputs), with
-  # 16-byte B/C loads (default) and without (vec0): issue, warp stalls, L1 wavefronts, occupancy
+  # the default kernels (session 7 also ran vec0): issue, warp stalls, L1 wavefronts, occupancy
   command -v ncu >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
   if command -v ncu >/dev/null; then
-    for v in default vec0; do
+    for v in default; do      # (session 7 also ran vec0 here)
       [ $v = vec0 ] && export MEDSEGMAMBA_TRITON_VEC=0 || unset MEDSEGMAMBA_TRITON_VEC
       timeout 150 ncu --clock-control none --section SpeedOfLight --section SchedulerStats --section WarpStateStats \
         --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis_Tables --kernel-name _fwd_kernel \
@@ -77,9 +78,8 @@ if [ "$mode" = warm ]; then
   else log "no ncu on this machine"; fi
   log end; exit 0
 fi
-[ -f .tcache/tcache.tgz ] && tar xzf .tcache/tcache.tgz -C /tmp && log "Triton cache restored: $(ls /tmp/tcache | wc -l) entries"
 if [ "$mode" = bench ]; then   # the kernel tests on CUDA (all but mamba-ssm's) while mamba-ssm builds
-  (timeout 300 python -m pytest -q -n 4 -p no:cacheprovider tests/test_kernels.py -k "not mamba" > $OUT/pytest_kernels_cuda.log 2>&1; log "pytest rc=$?") & tp=$!
+  (timeout 300 python -m pytest -v -n 4 -p no:cacheprovider tests/test_kernels.py -k "not mamba" > $OUT/pytest_kernels_cuda.log 2>&1; log "pytest rc=$?") & tp=$!
 fi
 bash tools/mamba-ssm-gpu.sh install .sdists > $OUT/mamba_build.log 2>&1; echo "mamba build rc=$?" >> $OUT/mamba_build.log
 log "mamba-ssm ready"; tail -2 $OUT/mamba_build.log

@@ -150,14 +150,39 @@ if HAS_TRITON:
         return A2
 
     @triton.jit
-    def _fold(x, A2, hs_ptr, cs_ptr, row, take, d, dmask, Dm, N: tl.constexpr):
-        "x <- exp(A * cs[row]) x + hs[row] where `take` (one segment's carry folded into a state or an adjoint)."
-        cj = tl.load(cs_ptr + row * Dm + d, mask=dmask, other=0.0)
-        x2 = ()
+    def _ld_carry(x_ptr, row, take, d, Dm, N: tl.constexpr):
+        "The N (SP, BDC) state rows x[row] (`_carry_kernel`'s output) where `take`, else zeros."
+        x = ()
         for n in tl.static_range(N):
-            xj = tl.load(hs_ptr + (row * N + n) * Dm + d, mask=dmask, other=0.0)
-            x2 = x2 + (tl.where(take, tl.exp2(cj * A2[n]) * x[n] + xj, x[n]),)
-        return x2
+            x = x + (tl.load(x_ptr + (row * N + n) * Dm + d, mask=take, other=0.0),)
+        return x
+
+    @triton.jit(do_not_specialize=["Dm", "n_seg"])
+    def _carry_kernel(A_ptr, x_ptr, cs_ptr, Dm, n_seg, K, N: tl.constexpr, BLOCK: tl.constexpr, U: tl.constexpr,
+                      REV: tl.constexpr):
+        """Segment carries, in place: x holds per segment (rows (b*K + k)*n_seg + j, each (N, D)) its end state run
+        from zero, cs its sum of dt; x[j] becomes the state entering segment j, the fold x <- exp(A cs[i]) x + x[i]
+        over segments i < j in order (REV: the adjoint entering j from above, over i > j from the top down). One
+        thread per (b, k, n, d), U segments' loads in flight at a time."""
+        row = tl.program_id(0)
+        e = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)      # element n * D + d of a (N, D) state
+        em = e < N * Dm
+        d = e % Dm
+        a2 = tl.load(A_ptr + ((row % K) * Dm + d) * N + e // Dm, mask=em, other=0.0) * 1.4426950408889634
+        acc = tl.zeros((BLOCK,), dtype=tl.float32)
+        base = row.to(tl.int64) * n_seg
+        for j0 in range(0, n_seg, U):
+            xs = ()
+            cs = ()
+            for i in tl.static_range(U):
+                j = n_seg - 1 - (j0 + i) if REV else j0 + i
+                mk = em & (e * 0 + j0 + i < n_seg)   # (a tensor: the interpreter masks with no Python bool)
+                xs = xs + (tl.load(x_ptr + (base + j) * N * Dm + e, mask=mk, other=0.0),)
+                cs = cs + (tl.load(cs_ptr + (base + j) * Dm + d, mask=mk, other=0.0),)
+            for i in tl.static_range(U):
+                j = n_seg - 1 - (j0 + i) if REV else j0 + i
+                tl.store(x_ptr + (base + j) * N * Dm + e, acc, mask=em & (e * 0 + j0 + i < n_seg))
+                acc = tl.exp2(cs[i] * a2) * acc + xs[i]
 
     @triton.jit
     def _ld_bf16x2(w):
@@ -296,13 +321,13 @@ if HAS_TRITON:
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
         z_row = z_ptr + b * sz_b + dl * sz_d
         o_row = out_ptr + b * so_b + k * so_k + d * so_d
-        h = ()
-        for n in tl.static_range(N):
-            h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
-        if not STATES:
-            # the state entering segment s: fold the end states (from zero) of segments 0..s-1
-            for j in range(0, tl.max(s)):
-                h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
+        # the state entering segment s (pass 2 where L is split: `_carry_kernel` made it from pass 1's end states)
+        if STATES:      # pass 1 runs from zero
+            h = ()
+            for n in tl.static_range(N):
+                h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        else:
+            h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
         csum = tl.zeros((SP, BDC), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
@@ -356,16 +381,24 @@ if HAS_TRITON:
         return xs, p
 
     @triton.jit
-    def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr):
-        "dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the N states."
+    def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr,
+                ATOMIC: tl.constexpr):
+        """dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the N states; stored
+        instead of added when not ATOMIC (only where the program is the row's only writer: MEDSEGMAMBA_TRITON_BC_STORE)."""
         if XSUM:
             NV: tl.constexpr = (N // BDC) if N > BDC else 1     # sums each lane holds after `_xsum`
             w, n0, lead = _xsum(v, c, SP, BDC, N)
             for i in tl.static_range(NV):
-                tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
+                if ATOMIC:
+                    tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
+                else:
+                    tl.store(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead)
         else:
             for n in tl.static_range(N):
-                tl.atomic_add(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm, sem="relaxed")
+                if ATOMIC:
+                    tl.atomic_add(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm, sem="relaxed")
+                else:
+                    tl.store(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm)
 
     @triton.jit
     def _silu_parts(zz):
@@ -439,7 +472,7 @@ if HAS_TRITON:
     def _bwd1_group(cur, h, dAx, cum, dD_acc, t, t1, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l,
                     ddt_row, sdd_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
                     HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-                    APPROX: tl.constexpr, XSUM: tl.constexpr):
+                    APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr):
         """Sweep 1, T steps up from step t: the state h; dC; dz; F_t = sum_n A q_t h_t into ddt; the dA sums
         c_t q_t h_t (c = the sub-segment's running sum of dt)."""
         NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
@@ -476,7 +509,7 @@ if HAS_TRITON:
                 dA2 = dA2 + (dAx[n] + cum * qh,)
                 Fv += A2[n] * qh
             dAx = dA2
-            _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM)
+            _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM, BC_ATOMIC)
             tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
             if HAS_D:
                 dD_acc += dy * u
@@ -516,7 +549,7 @@ if HAS_TRITON:
     def _bwd2_group(cur, ga, dAx, S, cum, dbias_acc, t, t1, dmask, A2, Dv, bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l,
                     du_row, sdu_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
                     HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-                    DU_ATOMIC: tl.constexpr, APPROX: tl.constexpr, XSUM: tl.constexpr):
+                    DU_ATOMIC: tl.constexpr, APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr):
         """Sweep 2, T steps down from step t: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du,
         dB, dA."""
         NI2: tl.constexpr = 5 + 2 * N + (1 if HAS_Z else 0)
@@ -549,7 +582,7 @@ if HAS_TRITON:
                 ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
             ga = ga2
             dAx = dA2
-            _bc_add(dB_row + pos * sbc_l, sbc_n, gus, cc, t - rr < t1, SP, BDC, N, XSUM)
+            _bc_add(dB_row + pos * sbc_l, sbc_n, gus, cc, t - rr < t1, SP, BDC, N, XSUM, BC_ATOMIC)
             S += Fv - dtu * AgB * 0.6931471805599453
             cum -= dt
             ddt = u * sgB + S
@@ -578,7 +611,7 @@ if HAS_TRITON:
         sdu_b, sdu_d, sdu_l, sdz_b, sdz_d, sdz_l, sdd_b, sdd_k, sdd_d, sdd_l, sbc_b, sbc_k, sbc_g, sbc_n, sbc_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr,
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr,
         APPROX: tl.constexpr, BCV: tl.constexpr):
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
         A2 = _ld_A2(A_ptr, kd, dmask, N)
@@ -608,17 +641,9 @@ if HAS_TRITON:
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
         ck_row = (seg0 + s) * n_sub
         cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
-        # state entering the segment (fold earlier segments) and adjoint carry a_{t1} g_{t1} (fold later ones)
-        h = ()
-        ga = ()
-        for n in tl.static_range(N):
-            h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
-            ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
-        for j in range(0, tl.max(s)):
-            h = _fold(h, A2, hs_ptr, cs_ptr, seg0 + j, (j < s) & dmask, d, dmask, Dm, N)
-        for jj in range(0, n_seg - 1 - tl.min(s)):
-            j = n_seg - 1 - jj
-            ga = _fold(ga, A2, gs_ptr, cs_ptr, seg0 + j, (j > s) & dmask, d, dmask, Dm, N)
+        # the state entering the segment and the adjoint carry a_{t1} g_{t1} (`_carry_kernel`, where L is split)
+        h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
+        ga = _ld_carry(gs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
         # both sweeps take groups of T steps, two per loop pass: the next group's loads are in flight during this
         # group's work, and neither buffer is copied at the loop's back edge. Groups past the segment are inert.
         n_pairs = tl.cdiv(seg_len, 2 * T)
@@ -637,13 +662,13 @@ if HAS_TRITON:
                                 BCV)
             h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
-                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
+                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC)
             cum = _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
             cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False, T, True,
                                 BCV)
             h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
                                               sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
-                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM)
+                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC)
             cum = _ckpt_put(h, cum, i0 + T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
         tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
         # sweep 2, backward in time, from the top pair's last group down
@@ -662,7 +687,7 @@ if HAS_TRITON:
             ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
                                                      Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
                                                      sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
-                                                     DU_ATOMIC, APPROX, XSUM)
+                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC)
             cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T, True,
                                 BCV)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
@@ -670,7 +695,7 @@ if HAS_TRITON:
             ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
                                                      bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
                                                      sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
-                                                     DU_ATOMIC, APPROX, XSUM)
+                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC)
         # per-program partial sums over this program's segments: rows b * nsp + segment-block
         prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
         for n in tl.static_range(N):
@@ -697,6 +722,7 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
           chunk:int|None=None,    # steps per group of loads; None: 2 (1 for a gated backward)
           gated:bool=False,       # the scan has a gate z (its backward holds more per step)
           sub_aligned:bool=False, # a forward whose segment states the backward reuses: segments as the backward's
+          col:int=0,              # SS2D: the column length H (segments of one column where a program holds several)
          ) -> tuple[int, int, int, int, int]:
     "Pick `(SP, BDC, n_seg, seg_len, T)`: a one-warp program is SP segments x BDC channels (SP*BDC = 32 lanes)."
     for name, v in (("block_d", block_d), ("chunk", chunk)):
@@ -726,6 +752,11 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     elif segments is not None:
         n_seg = -(-segments // sp) * sp
     seg_len = L if n_seg == 1 else -(-(-(-L // n_seg)) // unit) * unit
+    # SS2D with several segments a program: one column each, so that in the column directions the program's segments
+    # read neighbouring positions at each step (one 128-byte line for 4 x 8 fp32 channels instead of 4 lines; session 8)
+    if (col and segments is None and sp > 1 and n_seg > 1 and col % unit == 0 and col < seg_len
+            and os.environ.get("MEDSEGMAMBA_TRITON_COLSEG", "1") != "0"):
+        seg_len, n_seg = col, -(-(-(-L // col)) // sp) * sp
     return sp, bdc, n_seg, seg_len, T
 
 # %% ../nbs/01a_kernels.ipynb #a69542d2
@@ -751,9 +782,17 @@ def _bcv(Bm:Tensor, Cm:Tensor, N:int) -> int:
             return 1
     return -v if _interpreting() else v
 
+def _carry(A, x, cs, K:int, n_seg:int, rev:bool):
+    "`_carry_kernel` on x ((B*K*n_seg, N, D) segment states, in place) with cs ((B*K*n_seg, D) sums of dt)."
+    rows, N, Dm = x.shape[0] // n_seg, x.shape[1], x.shape[2]
+    blk = min(_pow2(N * Dm), 256)
+    _carry_kernel[(rows, -(-N * Dm // blk))](A, x, cs, Dm, n_seg, K, N=N, BLOCK=blk, U=16, REV=rev,
+                                             num_warps=max(1, min(4, blk // 32)))
+
 def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save_last, plan):
     """Forward: u (B, D, L), dt (B, K, D, L), Bm/Cm (B, K, G, N, L) views, out (B, D, L); returns the last state (or
-    None) and, where L is split, pass 1's segment end states and sums of dt (hs, cs; else None, None)."""
+    None) and, where L is split, the states entering the segments and the segments' sums of dt (hs, cs; else None,
+    None)."""
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
@@ -771,6 +810,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
         hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
         _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=False, ATOMIC=False, STATES=True, **kw)
+        _carry(A, hs, cs, K, n_seg, False)      # end states from zero -> states entering the segments
     _fwd_kernel[grid](*ptrs, hs, cs, *args, SAVE_LAST=save_last, ATOMIC=ss2d, STATES=False, **kw)
     return (last if save_last else None), *((hs, cs) if n_seg > 1 else (None, None))
 
@@ -784,7 +824,11 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     f32 = dict(device=u.device, dtype=torch.float32)
     du = (torch.zeros_like if K > 1 else torch.empty_like)(u, dtype=torch.float32)   # SS2D: 4 directions add into du
     ddt = torch.empty_like(dt, dtype=torch.float32)
-    dBC = torch.zeros(2, Bsz, K, G, L, N, **f32)           # a step's N values side by side (one line per step)
+    # atomics into zeroed rows; MEDSEGMAMBA_TRITON_BC_STORE=1 stores instead where a program is a row's only writer
+    # (its channels are a whole group): no zeroing, but slower (ResMamba-ULite s1 forward+backward 9.85 against
+    # 9.22 ms, session 8)
+    bc_atomic = Dm // G != bdc or os.environ.get("MEDSEGMAMBA_TRITON_BC_STORE", "0") != "1"
+    dBC = (torch.zeros if bc_atomic else torch.empty)(2, Bsz, K, G, L, N, **f32)   # a step's N values side by side
     dB, dC = dBC[0].transpose(-1, -2), dBC[1].transpose(-1, -2)
     dA = torch.empty(Bsz * nsp, K * Dm, N, **f32)          # partial sums per program row, summed below
     dD = torch.empty(Bsz * nsp, K * Dm, **f32) if D is not None else None
@@ -807,11 +851,13 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
+            _carry(A, hs, cs, K, n_seg, False)
         _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
+        _carry(A, gs, cs, K, n_seg, True)       # adjoints run back from zero -> the adjoint entering from above
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
                       *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
-                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), **kw)
+                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic, **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 
@@ -864,9 +910,9 @@ def _bc_grad(dM:Tensor, M:Tensor) -> Tensor:
 
 # %% ../nbs/01a_kernels.ipynb #c4b8a3b9
 def _fwd_states(ctx, plan) -> tuple[Tensor, Tensor]|None:
-    """The forward's segment end states (hs, cs) where the backward's plan splits L into the same segments (the
-    forward then planned with `sub_aligned`): the backward skips recomputing them, one pass over u, dt and B fewer
-    (session 7). None where L is not split or the segments differ."""
+    """The forward's segment states (hs: the state entering each segment, cs: its sum of dt) where the backward's
+    plan splits L into the same segments (the forward then planned with `sub_aligned`): the backward skips
+    recomputing them, one pass over u, dt and B fewer (session 7). None where L is not split or the segments differ."""
     n_seg, seg_len, hs, cs = getattr(ctx, "states", (0, 0, None, None))
     return (hs, cs) if hs is not None and (n_seg, seg_len) == (plan[2], plan[3]) else None
 
@@ -949,7 +995,8 @@ class _SS2DScanFn(torch.autograd.Function):
         A_, D_, bias_ = _as_param(A), _as_param(D), _as_param(delta_bias)
         y = torch.zeros_like(u, dtype=torch.float32)    # u's strides (NHWC stays NHWC); the 4 directions add into it
         Bsz, Dm, L = u.shape
-        plan = _plan(Bsz, 4, Dm, L, Dm, u.device, block_d, segments, False, chunk, sub_aligned=any(ctx.needs_input_grad))
+        plan = _plan(Bsz, 4, Dm, L, Dm, u.device, block_d, segments, False, chunk, sub_aligned=any(ctx.needs_input_grad),
+                     col=H)
         _, hs, cs = _launch_fwd(u, delta, A_, Bm, Cm, D_, bias_, None, y, 4, H, W, delta_softplus, True, False, plan)
         ctx.save_for_backward(u, delta, A_, B, C, D_, bias_)       # the backward recomputes the states within segments
         ctx.states = (plan[2], plan[3], hs, cs)
@@ -961,7 +1008,7 @@ class _SS2DScanFn(torch.autograd.Function):
     def backward(ctx, dy):
         u, delta, A_, B, C, D_, bias_ = ctx.saved_tensors
         H, W, softplus, block_d, chunk, segments, A_dtype, D_dtype, bias_dtype = ctx.cfg
-        plan = _plan(u.shape[0], 4, u.shape[1], u.shape[2], u.shape[1], u.device, block_d, segments, True, chunk)
+        plan = _plan(u.shape[0], 4, u.shape[1], u.shape[2], u.shape[1], u.device, block_d, segments, True, chunk, col=H)
         du, ddt, dA, dB, dC, dD, dbias, _ = _launch_bwd(u, delta, A_, B.unsqueeze(2), C.unsqueeze(2), D_, bias_,
                                                         None, dy, 4, H, W, softplus, True, plan, _fwd_states(ctx, plan))
         return (du.to(u.dtype), ddt.to(delta.dtype), dA.to(A_dtype), dB[:, :, 0].to(B.dtype), dC[:, :, 0].to(C.dtype),

@@ -98,6 +98,30 @@ def test_ss2d_matches_ref(shape):
     for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
 
 
+def test_ss2d_column_segments(monkeypatch):
+    """Where a program holds several segments (few channels), the SS2D plan cuts L into one column each (`_plan(col=H)`),
+    so that in the column directions a program's segments read neighbouring positions; the states and adjoints entering
+    the segments come from `_carry_kernel` (in place of pass 1's end states, some segments past L). Outputs and
+    gradients against the `ref` (CPU) / `torch` (CUDA) backend, and as with `MEDSEGMAMBA_TRITON_COLSEG=0` (that run also
+    takes the other dB, dC path, `MEDSEGMAMBA_TRITON_BC_STORE=1`: rows stored by their only writer, not added)."""
+    shape = (1, 8, 4, 128, 5) if not CUDA else (2, 8, 16, 128, 128)
+    Bsz, Dm, N, H, W = shape
+    plan = kernels._plan(Bsz, 4, Dm, H * W, Dm, torch.device(DEV), backward=True, col=H)
+    assert plan[3] == H and plan[2] >= W and plan[0] > 1, plan
+    args = _ss2d_inputs(*shape)
+    y, g = _grads(kernels.ss2d_scan_triton, args)
+    ref, gr = _grads(ops.SS2D_SCAN_BACKENDS.get("ref" if not CUDA else "torch"),
+                     {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()})
+    _close(y, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_COLSEG", "0")
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BC_STORE", "1")
+    assert kernels._plan(Bsz, 4, Dm, H * W, Dm, torch.device(DEV), backward=True, col=H)[3] > H
+    y0, g0 = _grads(kernels.ss2d_scan_triton, args)
+    _close(y0, y, 1e-5)
+    for n in g: _close(g0[n], g[n], 1e-5)
+
+
 def _bc_rows(B, C, shift=0):
     """B, C as detached leaves laid out as the layers hand them over (`layers.x_proj_rows`); `shift` moves them by that
     many elements in a copy of the storage (rows no longer 16-byte aligned)."""
