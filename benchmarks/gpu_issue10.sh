@@ -2,7 +2,8 @@
 # Issue #10's H100 measurements, in three device calls (the double-buffered backward takes minutes of ptxas time, so
 # compiling and timing do not fit one 10-minute call together):
 #
-#   bash benchmarks/gpu_issue10.sh warm    # carry [".whl"]: compile every Triton kernel the benchmarks launch and
+#   bash benchmarks/gpu_issue10.sh warm    # carry [".whl"] (and ".tcache": an earlier call's cubins, restored first
+#                                          # in every mode): compile every Triton kernel the benchmarks launch and
 #                                          # run the kernel tests on CUDA (pytest -n 6); the cubins come back as
 #                                          # $OUT/tcache.tgz; then Nsight Compute on ResMamba-ULite s1's forward
 #   (here: mkdir -p .tcache && cp /work/.device/N/tcache.tgz .tcache/)
@@ -67,14 +68,10 @@ if [ "$mode" = warm ]; then
   # the default kernels (session 7 also ran vec0): issue, warp stalls, L1 wavefronts, occupancy
   command -v ncu >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
   if command -v ncu >/dev/null; then
-    for v in default; do      # (session 7 also ran vec0 here)
-      [ $v = vec0 ] && export MEDSEGMAMBA_TRITON_VEC=0 || unset MEDSEGMAMBA_TRITON_VEC
-      timeout 150 ncu --clock-control none --section SpeedOfLight --section SchedulerStats --section WarpStateStats \
-        --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis_Tables --kernel-name _fwd_kernel \
-        --launch-skip 2 --launch-count 2 python benchmarks/kernel_stats.py --shape resmamba_ulite 1 \
-        > $OUT/ncu_resmamba1_fwd_$v.txt 2>&1; log "ncu $v rc=$?"
-    done
-    unset MEDSEGMAMBA_TRITON_VEC
+    timeout 150 ncu --clock-control none --section SpeedOfLight --section SchedulerStats --section WarpStateStats \
+      --section Occupancy --section LaunchStats --section MemoryWorkloadAnalysis_Tables --kernel-name _fwd_kernel \
+      --launch-skip 2 --launch-count 2 python benchmarks/kernel_stats.py --shape resmamba_ulite 1 \
+      > $OUT/ncu_resmamba1_fwd_default.txt 2>&1; log "ncu rc=$?"
   else log "no ncu on this machine"; fi
   log end; exit 0
 fi
