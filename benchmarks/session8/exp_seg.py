@@ -10,6 +10,7 @@ forward+backward per setting, for Nsight Compute:
 import os, sys, argparse, torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench_ss2d import cuda_time, dt_rank, model_layout, runner, ss2d_inputs
+from bench_triton_variants import outputs, rel, set_variant
 from medsegmamba import kernels
 
 p = argparse.ArgumentParser()
@@ -23,15 +24,12 @@ dt = getattr(torch, a.dtype)
 args = model_layout(ss2d_inputs(Bsz, Dm, H, W, dt, torch.device("cuda")), dt_rank(Dm))
 ref = None
 for sg in a.segs:
-    os.environ.pop("MEDSEGMAMBA_TRITON_COLSEG", None)
-    if sg == "col0": os.environ["MEDSEGMAMBA_TRITON_COLSEG"] = "0"
+    set_variant("col0" if sg == "col0" else "default")
     seg = None if sg in ("none", "col0") else int(sg)
     fn = lambda **kw: kernels.ss2d_scan_triton(**kw, segments=seg)
-    leaves = {k: (v.detach().requires_grad_(True) if torch.is_tensor(v) and v.is_floating_point() else v) for k, v in args.items()}
-    y = fn(**leaves); g = torch.randn_like(y, generator=torch.Generator("cuda").manual_seed(1)); y.backward(g)
-    outs = [y.detach()] + [leaves[k].grad for k in ("u", "delta", "A", "B", "C", "D", "delta_bias")]
+    outs = outputs(args, fn)
     if ref is None: ref = outs
-    err = max(float((o - r).abs().max() / r.abs().max().clamp_min(1e-12)) for o, r in zip(outs, ref))
+    err = max(rel(o, r) for o, r in zip(outs, ref))
     torch.cuda.synchronize()
     if a.profile: continue
     f = cuda_time(runner(fn, args, False), 5, 50); fb = cuda_time(runner(fn, args, True), 3, 20)
