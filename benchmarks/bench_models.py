@@ -282,6 +282,10 @@ def main(argv=None):
             continue
         seed_everything(a.seed)
         base = MODELS.get(name)(in_channels=3, num_classes=1).eval()
+        if any(isinstance(m, nn.Conv3d) for m in base.modules()):   # e.g. lightm_unet_3d: (B, C, D, H, W) volumes
+            rows[(name, "-", "-")] = dict(device=dev_name, model=name, backend="-", mode="-",
+                                          note="3D model: not timed on this benchmark's 2D images")
+            continue
         bks = backends_for(base, device)
         if a.backends: bks = [b for b in bks if b in a.backends or b == "-"]
         models[name] = dict(base=base, backends=bks, params_m=round(sum(p.numel() for p in base.parameters()) / 1e6, 2))

@@ -3,10 +3,12 @@
 
 Shapes are those of the three models on 256x256 inputs (VM-UNet stages 1-4, ResMamba-ULite's SplitVSS stages, and
 LightM-UNet's 1-direction Mamba layers). Forward and forward+backward, CUDA events, warm-up, median of repeats.
-Prints a table with the forward memory floor (fewest bytes moved / measured copy bandwidth) and writes a CSV.
+Prints a table with the forward memory floor (fewest bytes moved / measured copy bandwidth) and the forward's
+multi-function-unit floor (its N + 2 `ex2`/`lg2` per channel and step, at the rate measured by `mufu_rate`), and writes a CSV.
 
     python benchmarks/bench_ss2d.py --out benchmarks/results/ss2d_h100.csv
     python benchmarks/bench_ss2d.py --only vmunet --sweep      # also try kernel tile sizes
+    python benchmarks/bench_ss2d.py --no-torch --rounds 5      # Triton and mamba-ssm timed in alternation, 5 rounds
 
 Columns for mamba-ssm are left empty (with a note) when it does not import.
 """
@@ -56,6 +58,39 @@ def copy_bandwidth(dev) -> float:
     x = torch.empty(2**28, device=dev, dtype=torch.float32); y = torch.empty_like(x)
     ms = cuda_time(lambda: y.copy_(x), 3, 20)
     return 2 * x.numel() * 4 / ms
+
+
+if kernels.HAS_TRITON:
+    import triton, triton.language as tl
+
+    @triton.jit
+    def _mufu_kernel(out_ptr, n_iter, R: tl.constexpr, BLOCK: tl.constexpr):
+        "R independent chains x <- exp2(-x/2) per thread (FMUL + MUFU.EX2 each), n_iter times; no memory traffic."
+        i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        x = ()
+        for r in tl.static_range(R):
+            x = x + ((i % 7 + r).to(tl.float32) * 0.01,)
+        for _ in range(n_iter):
+            x2 = ()
+            for r in tl.static_range(R):
+                x2 = x2 + (tl.exp2(x[r] * -0.5),)
+            x = x2
+        acc = x[0]
+        for r in tl.static_range(1, R):
+            acc += x[r]
+        tl.store(out_ptr + i, acc)
+
+
+def mufu_rate(dev, n_iter:int=1024) -> float:
+    """Measured rate of the multi-function unit, in `ex2` per ms: `_mufu_kernel` in 16 four-warp programs per
+    multiprocessor (64 warps each, the most it holds), 16 chains a thread. The scan's forward needs N `ex2` per state
+    update and 2 (softplus: `ex2` + `lg2`) per channel and step; however its other instructions are scheduled, it
+    cannot run them faster than this."""
+    sms = torch.cuda.get_device_properties(dev).multi_processor_count
+    BLOCK, R, progs = 128, 16, 16 * sms
+    out = torch.empty(progs * BLOCK, device=dev)
+    ms = cuda_time(lambda: _mufu_kernel[(progs,)](out, n_iter, R=R, BLOCK=BLOCK, num_warps=BLOCK // 32), 3, 20)
+    return progs * BLOCK * R * n_iter / ms
 
 
 def ss2d_inputs(Bsz, Dm, H, W, dtype, dev, seed=0):
@@ -170,6 +205,8 @@ def main(argv=None):
     p.add_argument("--stages", nargs="*", type=int, default=None, help="stages to run (default: all)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=1, help="time the methods in alternation this many times per shape and "
+                   "mode and report the median of the rounds (each round: the median of --reps calls)")
     p.add_argument("--no-torch", action="store_true", help="skip our `torch` backend column (slow at big shapes)")
     p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
@@ -184,6 +221,8 @@ def main(argv=None):
     if sel is None: print("# mamba_ssm not importable: its columns are skipped (pip install mamba-ssm causal-conv1d)")
     bw = copy_bandwidth(dev)
     print(f"# measured copy bandwidth: {bw / 1e6:.0f} GB/s")
+    mufu = mufu_rate(dev)
+    print(f"# measured multi-function unit rate: {mufu / 1e9:.2f} ex2 per ns")
     rows = []
     for model, stage, dirs, Bsz, Dm, H, W in shapes(a.lightm_batch, a.resmamba_batch, a.vmunet_batch):
         if (a.only and model not in a.only) or (a.stages and stage not in a.stages): continue
@@ -201,22 +240,31 @@ def main(argv=None):
         for backward in (False, True):
             mode = "fwd+bwd" if backward else "fwd"
             floor = floor_bytes(dirs, Bsz, Dm, L, s, backward) / bw
-            res = {}
+            mfloor = None if backward else Bsz * dirs * Dm * L * (N + 2) / mufu   # forward: N ex2 + softplus' 2
+            res = {name: [] for name in methods}
+            runs = {}
             for name, (fn, args) in methods.items():
-                try:
-                    res[name] = cuda_time(runner(fn, args, backward), a.warmup, a.reps)
+                try: runs[name] = runner(fn, args, backward)
                 except torch.cuda.OutOfMemoryError:
-                    res[name] = float("nan"); print(f"  {model} {stage} {name} {mode}: out of memory")
-                torch.cuda.empty_cache()
+                    res[name].append(float("nan")); print(f"  {model} {stage} {name} {mode}: out of memory")
+            for r in range(a.rounds):       # the methods in alternation: drift of the clocks falls on all alike
+                for name, go in runs.items():
+                    try: res[name].append(cuda_time(go, a.warmup if r == 0 else 1, a.reps))
+                    except torch.cuda.OutOfMemoryError:
+                        res[name].append(float("nan")); print(f"  {model} {stage} {name} {mode}: out of memory")
+            res = {name: statistics.median(ts) for name, ts in res.items()}
+            del runs; torch.cuda.empty_cache()
             ms_ref = res.get("mamba_ssm")
             for name, ms in res.items():
                 rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
-                                 d_state=N, dtype=a.dtype, mode=mode, method=name, ms=round(ms, 4),
+                                 d_state=N, dtype=a.dtype, mode=mode, method=name, ms=round(ms, 4), rounds=a.rounds,
                                  floor_ms=round(floor, 4), x_floor=round(ms / floor, 2),
+                                 mufu_floor_ms=round(mfloor, 4) if mfloor else "", x_mufu=round(ms / mfloor, 2) if mfloor else "",
                                  speedup_vs_mamba_ssm=round(ms_ref / ms, 2) if ms_ref else ""))
             cols = "  ".join(f"{n} {res[n]:8.3f}" for n in res)
             sp = f"  triton speed-up {ms_ref / res['triton']:.2f}x" if ms_ref else ""
-            print(f"{model:15s} s{stage} B{Bsz:<3d} D{Dm:<5d} {H}x{W:<4d} {mode:8s} floor {floor:7.3f}  {cols}{sp}")
+            mf = f" mufu {mfloor:6.3f}" if mfloor else " " * 12
+            print(f"{model:15s} s{stage} B{Bsz:<3d} D{Dm:<5d} {H}x{W:<4d} {mode:8s} floor {floor:7.3f}{mf}  {cols}{sp}")
         if a.sweep and dirs == K:
             fn, args = methods["triton"]
             best = []
@@ -226,7 +274,8 @@ def main(argv=None):
                 best.append((ms, ch))
                 rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
                                  d_state=N, dtype=a.dtype, mode="fwd", method=f"triton[chunk={ch}]",
-                                 ms=round(ms, 4), floor_ms="", x_floor="", speedup_vs_mamba_ssm=""))
+                                 ms=round(ms, 4), rounds=1, floor_ms="", x_floor="", mufu_floor_ms="", x_mufu="",
+                                 speedup_vs_mamba_ssm=""))
             best.sort()
             print("  sweep best (ms, chunk):", best[:3])
     buf = io.StringIO()

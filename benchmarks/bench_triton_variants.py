@@ -9,7 +9,8 @@ load group instead of two (the backward: a quarter of the compile time; the forw
 instead of the multi-function unit; `MEDSEGMAMBA_TRITON_VEC=0` (`kernels._bcv`) reads B and C one value per load
 instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) does not cut L into one column a segment;
 `MEDSEGMAMBA_TRITON_BC_STORE=1` (`kernels._launch_bwd`) stores dB, dC rows instead of adding them atomically where a
-program is their only writer. `PLAN` lists the variants each shape is timed with. Each variant is
+program is their only writer; `MEDSEGMAMBA_TRITON_SPLIT_N=2|4` (`kernels._split_n`) gives the forward 2 or 4 lanes a
+channel, each holding 8 or 4 of its 16 states. `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
@@ -31,7 +32,9 @@ from medsegmamba.core import atomic_write_text  # noqa: E402
 VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg256": {"MEDSEGMAMBA_TRITON_MIN_SEG": "256"},
             "bwd_chunk1": {"MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}, "fwd_chunk1": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
             "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"},
-            "col0": {"MEDSEGMAMBA_TRITON_COLSEG": "0"}, "bc_store": {"MEDSEGMAMBA_TRITON_BC_STORE": "1"}}
+            "col0": {"MEDSEGMAMBA_TRITON_COLSEG": "0"}, "bc_store": {"MEDSEGMAMBA_TRITON_BC_STORE": "1"},
+            "split1": {"MEDSEGMAMBA_TRITON_SPLIT_N": "1"}, "split2": {"MEDSEGMAMBA_TRITON_SPLIT_N": "2"},
+            "split4": {"MEDSEGMAMBA_TRITON_SPLIT_N": "4"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -43,9 +46,11 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # session 8: "col0" cuts L as before (not one column a segment, `kernels._plan`), "bc_store" stores dB, dC rows where a
 # program is their only writer (slower; session 8's first runs had it as the default); session 7's layout rows are
 # in its results
-PLAN = {("vmunet", 1): ("default", "vec0"),
-        ("resmamba_ulite", 1): ("default", "col0", "bc_store"),
-        ("resmamba_ulite", 2): ("default", "col0")}
+# session 9: "split1", "split2", "split4": the forward with 1, 2 or 4 lanes a channel (`kernels._split_n`); the backward
+# is the same kernel in all three
+PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
+        ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
+        ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}
 
 
 def set_variant(v:str):
@@ -89,20 +94,25 @@ def main(argv=None):
     p.add_argument("--warm-one", nargs=3, metavar=("MODEL", "STAGE", "VARIANT"), help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--only", nargs=2, metavar=("MODEL", "STAGE"), help="one shape of PLAN")
+    p.add_argument("--variants", nargs="*", default=None, help=f"variants to time at every shape instead of PLAN's "
+                   f"(default first; of: {', '.join(list(VARIANTS) + list(LAYOUTS))})")
     p.add_argument("--no-torch-check", action="store_true",
                    help="skip the default-vs-torch check at batch 2 (minutes at ResMamba-ULite s1's L = 65,536)")
     a = p.parse_args(argv)
     if not torch.cuda.is_available(): sys.exit("bench_triton_variants.py: needs a CUDA GPU")
     if a.warm_one: return warm_one(a.warm_one[0], int(a.warm_one[1]), a.warm_one[2])
+    bad = [v for v in a.variants or [] if v not in VARIANTS and v not in LAYOUTS]
+    if bad: p.error(f"--variants {' '.join(bad)}: unknown; expected some of {', '.join(list(VARIANTS) + list(LAYOUTS))}")
+    plan = PLAN if not a.variants else {k: tuple(dict.fromkeys(["default", *a.variants])) for k in PLAN}
     if a.warm or a.warm_only:
         t = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, __file__, "--warm-one", m, str(s), v])
-                 for (m, s), vs in PLAN.items() for v in vs]
+                 for (m, s), vs in plan.items() for v in vs if not a.only or (m, s) == (a.only[0], int(a.only[1]))]
         bad = [pr.args[-3:] for pr in procs if pr.wait() != 0]
         print(f"warm-up: {len(procs)} processes in {time.perf_counter() - t:.0f} s" + (f"; failed: {bad}" if bad else ""), flush=True)
         if a.warm_only: return
     rows = []
-    for (model, stage), vs in PLAN.items():
+    for (model, stage), vs in plan.items():
         if a.only and (model, stage) != (a.only[0], int(a.only[1])): continue
         row, args0 = shape_args(model, stage)
         ref = None

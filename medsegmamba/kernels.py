@@ -127,9 +127,10 @@ if HAS_TRITON:
         return tl.where(m, dt, 0.0)
 
     @triton.jit
-    def _tile(Dm, L, seg_len, n_seg, SP: tl.constexpr, BDC: tl.constexpr):
+    def _tile(Dm, L, seg_len, n_seg, SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr):
         """This program's place: batch b, direction k (of K), lane rows = segments s (SP, 1), lane columns =
-        channels d (1, BDC); kd = k*D + d; the rows' step ranges [t0, t1); seg0 = row of segment 0 in hs/cs/gs."""
+        channels d (1, BDC*Q: Q adjacent lanes a channel, see `_fwd_kernel`); kd = k*D + d; the rows' step ranges
+        [t0, t1); seg0 = row of segment 0 in hs/cs/gs."""
         pid_d = tl.program_id(0)
         pid_ks = tl.program_id(1)
         b = tl.program_id(2).to(tl.int64)
@@ -137,23 +138,24 @@ if HAS_TRITON:
         k = pid_ks // nsp
         K = tl.num_programs(1) // nsp
         s = (pid_ks % nsp) * SP + tl.arange(0, SP)[:, None]
-        d = pid_d * BDC + tl.arange(0, BDC)[None, :]
+        d = pid_d * BDC + tl.arange(0, BDC * Q)[None, :] // Q
         t0 = s * seg_len
         return b, k, K, s, d, d < Dm, k * Dm + d, t0, tl.minimum(t0 + seg_len, L), (b * K + k) * n_seg
 
     @triton.jit
-    def _ld_A2(A_ptr, kd, dmask, N: tl.constexpr):
-        "Row kd of A times log2(e), as a tuple of N (1, BDC) vectors."
+    def _ld_A2(A_ptr, off, dmask, N: tl.constexpr):
+        "N values of A from element off on (a row kd: off = kd * N) times log2(e), as a tuple of N (1, BDC) vectors."
         A2 = ()
         for n in tl.static_range(N):
-            A2 = A2 + (tl.load(A_ptr + kd * N + n, mask=dmask, other=0.0) * 1.4426950408889634,)
+            A2 = A2 + (tl.load(A_ptr + off + n, mask=dmask, other=0.0) * 1.4426950408889634,)
         return A2
 
     @triton.jit
-    def _ld_carry(x_ptr, row, take, d, Dm, N: tl.constexpr):
-        "The N (SP, BDC) state rows x[row] (`_carry_kernel`'s output) where `take`, else zeros."
+    def _ld_carry(x_ptr, row, take, d, Dm, N: tl.constexpr, NL: tl.constexpr):
+        """NL of the N (SP, BDC) state rows x[row] (`_carry_kernel`'s output; from x_ptr on: x + n0 * D for states
+        n0, n0 + 1, ...) where `take`, else zeros."""
         x = ()
-        for n in tl.static_range(N):
+        for n in tl.static_range(NL):
             x = x + (tl.load(x_ptr + (row * N + n) * Dm + d, mask=take, other=0.0),)
         return x
 
@@ -255,11 +257,24 @@ if HAS_TRITON:
         return xs, p
 
     @triton.jit
-    def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
+    def _qsum(y, c, SP: tl.constexpr, W: tl.constexpr, Q: tl.constexpr):
+        "y summed over each group of Q adjacent lanes (c: lane column, (1, W)); every lane of a group gets the sum."
+        if Q >= 2:
+            y = y + tl.gather(y, tl.zeros((SP, W), dtype=tl.int32) + (c ^ 1), axis=1)
+        if Q >= 4:
+            y = y + tl.gather(y, tl.zeros((SP, W), dtype=tl.int32) + (c ^ 2), axis=1)
+        if Q >= 8:
+            y = y + tl.gather(y, tl.zeros((SP, W), dtype=tl.int32) + (c ^ 4), axis=1)
+        return y
+
+    @triton.jit
+    def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
                    N: tl.constexpr, T: tl.constexpr, STATES: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr,
-                   HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, ATOMIC: tl.constexpr, APPROX: tl.constexpr):
-        "T forward steps from step t on: the state h; y stored (or added, ATOMIC) at each step's position, or, for"
-        "STATES, the sum of dt."
+                   HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, ATOMIC: tl.constexpr, APPROX: tl.constexpr,
+                   SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr):
+        """T forward steps from step t on: the state h (this lane's N states); y stored (or added, ATOMIC) at each
+        step's position, or, for STATES, the sum of dt. With Q lanes a channel (c: lane column), y is summed over them
+        and the group's `lead` lane writes it."""
         NI: tl.constexpr = (2 + N) if STATES else (3 + 2 * N)          # values per step (+ its position)
         for r in tl.static_range(T):
             m = dmask & (t + r < t1)
@@ -279,6 +294,9 @@ if HAS_TRITON:
                 csum += dt
             else:
                 pos = cur[r * NI + 2 + 2 * N]
+                y = _qsum(y, c, SP, BDC * Q, Q)
+                if Q > 1:
+                    m = m & lead
                 if HAS_D:
                     y += Dv * u
                 if HAS_Z:
@@ -300,10 +318,18 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        BCV: tl.constexpr):
-        # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps
-        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
-        A2 = _ld_A2(A_ptr, kd, dmask, N)
+        BCV: tl.constexpr, Q: tl.constexpr):
+        # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps;
+        # Q lanes a channel (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1 and reads only their B, C)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
+        NQ: tl.constexpr = N // Q
+        c = tl.arange(0, BDC * Q)[None, :]
+        n0 = 0
+        lead = True
+        if Q > 1:
+            n0 = (c % Q) * NQ
+            lead = (c % Q) == 0
+        A2 = _ld_A2(A_ptr, kd * N + n0, dmask, NQ)
         Dv = 0.0
         bias = 0.0
         if HAS_D:
@@ -319,40 +345,45 @@ if HAS_TRITON:
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
         B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
         C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
+        if Q > 1:
+            B_row += n0 * sB_n
+            C_row += n0 * sC_n
         z_row = z_ptr + b * sz_b + dl * sz_d
         o_row = out_ptr + b * so_b + k * so_k + d * so_d
         # the state entering segment s (pass 2 where L is split: `_carry_kernel` made it from pass 1's end states)
         if STATES:      # pass 1 runs from zero
             h = ()
-            for n in tl.static_range(N):
-                h = h + (tl.zeros((SP, BDC), dtype=tl.float32),)
+            for n in tl.static_range(NQ):
+                h = h + (tl.zeros((SP, BDC * Q), dtype=tl.float32),)
         else:
-            h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
-        csum = tl.zeros((SP, BDC), dtype=tl.float32)
+            h = _ld_carry(hs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
+        csum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
         # two load groups in flight: the next group's loads go out before this group's work; the loop body does
         # two groups so that neither buffer is copied at the loop's back edge
-        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
+        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
                          BCV)
         for i0 in range(0, seg_len, 2 * T):
-            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
-                             BCV)
-            h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
-                                 N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
-            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, N, STATES, T,
-                             BCV)
-            h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
-                                 N, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX)
+            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
+                             T, BCV)
+            h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
+                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
+                             T, BCV)
+            h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
+                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
         if STATES:
             mk = dmask & (s < n_seg)
-            for n in tl.static_range(N):
-                tl.store(hs_ptr + ((seg0 + s) * N + n) * Dm + d, h[n], mask=mk)
+            for n in tl.static_range(NQ):
+                tl.store(hs_ptr + ((seg0 + s) * N + n0 + n) * Dm + d, h[n], mask=mk)
+            if Q > 1:
+                mk = mk & lead
             tl.store(cs_ptr + (seg0 + s) * Dm + d, csum, mask=mk)
         if SAVE_LAST:
             ml = dmask & (s == n_seg - 1)
-            for n in tl.static_range(N):
-                tl.store(last_ptr + ((b * K + k) * Dm + d + 0 * s) * N + n, h[n], mask=ml)
+            for n in tl.static_range(NQ):
+                tl.store(last_ptr + ((b * K + k) * Dm + d + 0 * s) * N + n0 + n, h[n], mask=ml)
 
     @triton.jit
     def _ld_group(rows, strides, p, st, t, L,
@@ -435,8 +466,8 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, BCV: tl.constexpr):
         "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
-        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
-        A2 = _ld_A2(A_ptr, kd, dmask, N)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, 1)
+        A2 = _ld_A2(A_ptr, kd * N, dmask, N)
         bias = 0.0
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
@@ -613,8 +644,8 @@ if HAS_TRITON:
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr,
         APPROX: tl.constexpr, BCV: tl.constexpr):
-        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC)
-        A2 = _ld_A2(A_ptr, kd, dmask, N)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, 1)
+        A2 = _ld_A2(A_ptr, kd * N, dmask, N)
         Dv = 0.0
         bias = 0.0
         if HAS_D:
@@ -642,8 +673,8 @@ if HAS_TRITON:
         ck_row = (seg0 + s) * n_sub
         cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
         # the state entering the segment and the adjoint carry a_{t1} g_{t1} (`_carry_kernel`, where L is split)
-        h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
-        ga = _ld_carry(gs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N)
+        h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, N)
+        ga = _ld_carry(gs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, N)
         # both sweeps take groups of T steps, two per loop pass: the next group's loads are in flight during this
         # group's work, and neither buffer is copied at the loop's back edge. Groups past the segment are inert.
         n_pairs = tl.cdiv(seg_len, 2 * T)
@@ -782,6 +813,33 @@ def _bcv(Bm:Tensor, Cm:Tensor, N:int) -> int:
             return 1
     return -v if _interpreting() else v
 
+def _split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:torch.device) -> int:
+    """Lanes per channel in the forward (`Q` of `_fwd_kernel`): each of the Q lanes holds N/Q of a channel's states and
+    reads only their B and C values (one 16-byte load each at N/Q = 4 fp32), y summed over the Q lanes by shuffles.
+    `MEDSEGMAMBA_TRITON_SPLIT_N` sets it (a power of two dividing N). The default follows session 9's alternating A/B
+    (`benchmarks/session9/ab_split.py`, H100, forward, fp32): the plain scan 4 (LightM-UNet s1 1.61 -> 1.34 ms, s4
+    0.36 -> 0.28); SS2D 2 where a program holds 4 or more segments of L, whose B, C rows then lie on as many lines
+    (ResMamba-ULite s1 1.96 -> 1.76), or where under 8 programs a multiprocessor walk sequences of 2,048 steps or more
+    (VM-UNet s1 1.84 -> 1.48), else 1 (VM-UNet s2 0.60 against 0.75, ResMamba-ULite s2 0.77 against 0.81). Never more
+    lanes than keep a lane's B, C values 16 bytes (bf16: 2), and 1 under the interpreter (its time grows with the
+    programs; `test_forward_split_n` sets the variable)."""
+    v = os.environ.get("MEDSEGMAMBA_TRITON_SPLIT_N")
+    if v is not None:
+        q = int(v) if v.isdigit() else 0
+        if q < 1 or q & (q - 1) or N % q or q > 32:
+            raise ValueError(f"MEDSEGMAMBA_TRITON_SPLIT_N={v}: expected a power of two that divides d_state={N}, such as 1, 2 or 4")
+        return q
+    if _interpreting(): return 1
+    sp, bdc, n_seg = plan[:3]
+    sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
+    return _lanes(N, K, sp, Bsz * K * -(-Dm // bdc) * n_seg // sp / sms, L, elt)
+
+def _lanes(N:int, K:int, sp:int, per_sm:float, L:int, elt:int) -> int:
+    "`_split_n`'s default: N states, K directions, sp segments a program, per_sm programs a multiprocessor, elt bytes a value."
+    q = 4 if K == 1 else 2 if sp >= 4 or (per_sm < 8 and L >= 2048) else 1
+    while q > 1 and (N % q or N // q * elt < 16): q //= 2
+    return q
+
 def _carry(A, x, cs, K:int, n_seg:int, rev:bool):
     "`_carry_kernel` on x ((B*K*n_seg, N, D) segment states, in place) with cs ((B*K*n_seg, D) sums of dt)."
     rows, N, Dm = x.shape[0] // n_seg, x.shape[1], x.shape[2]
@@ -796,6 +854,10 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
+    q = _split_n(N, K, plan, Bsz, Dm, L, Bm.element_size(), u.device)
+    if q > 1:       # Q lanes a channel: fewer channels or segments a program, the plan's segments (n_seg % sp == 0)
+        bdc = min(bdc, 32 // q)
+        sp = 32 // (bdc * q)
     f32 = dict(device=u.device, dtype=torch.float32)
     last = torch.empty(Bsz, K, Dm, N, **f32) if save_last else A
     zt = z if z is not None else u
@@ -804,7 +866,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
               SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(),
-              BCV=_bcv(Bm, Cm, N), num_warps=1)
+              BCV=_bcv(Bm, Cm, N // q), Q=q, num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -850,7 +912,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
         else:
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
-                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
+                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, Q=1, **kw)
             _carry(A, hs, cs, K, n_seg, False)
         _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
         _carry(A, gs, cs, K, n_seg, True)       # adjoints run back from zero -> the adjoint entering from above

@@ -122,6 +122,35 @@ def test_ss2d_column_segments(monkeypatch):
     for n in g: _close(g0[n], g[n], 1e-5)
 
 
+@pytest.mark.parametrize("q", [2] if not CUDA else [2, 4])
+def test_forward_split_n(monkeypatch, q):
+    """`MEDSEGMAMBA_TRITON_SPLIT_N=q` (`kernels._split_n`): the forward with q lanes a channel, each holding N/q of its
+    states. The fused SS2D with L cut into segments (pass 1, the carries, pass 2), whose segment states the backward
+    (the same kernel for every q) reuses: output and gradients against the float64 `ref` backend (`torch` on CUDA);
+    the grouped, gated plain scan, L cut too, with its last state: against `ref`. A q that is not a power of two
+    dividing N is refused by name."""
+    shape = (1, 8, 4, 4, 5) if not CUDA else (2, 8, 16, 128, 128)
+    args = _ss2d_inputs(*shape)
+    pa = _inputs(**(dict(batch=2, dim=4, seqlen=21, d_state=4, groups=2) if not CUDA else
+                    dict(batch=2, dim=64, seqlen=1031, d_state=16, groups=2)))
+    pa["z"] = torch.randn(pa["u"].shape, generator=torch.Generator().manual_seed(3)).to(DEV)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_SPLIT_N", str(q))
+    assert kernels._plan(shape[0], 4, shape[1], shape[3] * shape[4], shape[1], torch.device(DEV), sub_aligned=True,
+                         col=shape[3])[2] > 1     # L is cut
+    y, g = _grads(kernels.ss2d_scan_triton, args)
+    ref, gr = _grads(ops.SS2D_SCAN_BACKENDS.get("ref" if not CUDA else "torch"),
+                     {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()})
+    _close(y, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+    with torch.no_grad(): out, last = kernels.selective_scan_triton(**pa, return_last_state=True, segments=4)
+    ref, ref_last = ops.SCAN_BACKENDS.get("ref")(**{k: (v.detach().double() if torch.is_tensor(v) else v)
+                                                    for k, v in pa.items()}, return_last_state=True)
+    _close(out, ref, 1e-4); _close(last, ref_last, 1e-4)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_SPLIT_N", "3")
+    with pytest.raises(ValueError, match="MEDSEGMAMBA_TRITON_SPLIT_N=3: expected a power of two that divides d_state"):
+        kernels.ss2d_scan_triton(**args)
+
+
 def _bc_rows(B, C, shift=0):
     """B, C as detached leaves laid out as the layers hand them over (`layers.x_proj_rows`); `shift` moves them by that
     many elements in a copy of the storage (rows no longer 16-byte aligned)."""
