@@ -9,8 +9,8 @@ load group instead of two (the backward: a quarter of the compile time; the forw
 instead of the multi-function unit; `MEDSEGMAMBA_TRITON_VEC=0` (`kernels._bcv`) reads B and C one value per load
 instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) does not cut L into one column a segment;
 `MEDSEGMAMBA_TRITON_BC_STORE=1` (`kernels._launch_bwd`) stores dB, dC rows instead of adding them atomically where a
-program is their only writer; `MEDSEGMAMBA_TRITON_SPLIT_N=2|4` (`kernels._split_n`) gives the forward 2 or 4 lanes a
-channel, each holding 8 or 4 of its 16 states. `PLAN` lists the variants each shape is timed with. Each variant is
+program is their only writer; `MEDSEGMAMBA_TRITON_SPLIT_N=1|2|4` (`kernels._split_n`) gives the forward 1, 2 or 4 lanes
+a channel, each holding 16, 8 or 4 of its states (without it: `kernels._lanes` picks). `PLAN` lists the variants each shape is timed with. Each variant is
 timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
