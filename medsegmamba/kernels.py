@@ -738,6 +738,15 @@ if HAS_TRITON:
 
 
 # %% ../nbs/01a_kernels.ipynb #627ebeb0
+def _sms(device:torch.device) -> int:
+    "Multiprocessors of `device` (4 off CUDA: the interpreter's stand-in)."
+    return torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
+
+def _per_sm(plan:tuple, Bsz:int, K:int, Dm:int, device:torch.device) -> float:
+    "Programs a multiprocessor of a launch with `_plan`'s `plan` (one lane a channel)."
+    sp, bdc, n_seg = plan[:3]
+    return Bsz * K * -(-Dm // bdc) * n_seg // sp / _sms(device)
+
 def _pow2(x:int) -> int:
     "The smallest power of two >= `x` (1 for x <= 1)."
     return 1 << max(0, int(x) - 1).bit_length()
@@ -774,7 +783,7 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     if T < 1 or T & (T - 1):
         raise ValueError(f"{env}={T}: expected a power of two such as 1 or 2 (steps per load group)")
     unit = _SUB if backward or sub_aligned else T
-    sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
+    sms = _sms(device)
     rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
     n_seg = sp
     min_seg = int(os.environ.get("MEDSEGMAMBA_TRITON_MIN_SEG", _MIN_SEG))
@@ -830,9 +839,7 @@ def _split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:t
             raise ValueError(f"MEDSEGMAMBA_TRITON_SPLIT_N={v}: expected a power of two that divides d_state={N}, such as 1, 2 or 4")
         return q
     if _interpreting(): return 1
-    sp, bdc, n_seg = plan[:3]
-    sms = torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
-    return _lanes(N, K, sp, Bsz * K * -(-Dm // bdc) * n_seg // sp / sms, L, elt)
+    return _lanes(N, K, plan[0], _per_sm(plan, Bsz, K, Dm, device), L, elt)
 
 def _lanes(N:int, K:int, sp:int, per_sm:float, L:int, elt:int) -> int:
     "`_split_n`'s default: N states, K directions, sp segments a program, per_sm programs a multiprocessor, elt bytes a value."

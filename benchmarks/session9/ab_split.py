@@ -2,7 +2,7 @@
 """Alternating A/B of the forward's lanes per channel (`MEDSEGMAMBA_TRITON_SPLIT_N` = 1, 2, 4; `kernels._split_n`) at
 a few shapes of bench_ss2d.py: R rounds, each timing every (shape, q) once (CUDA events, median of --reps after 2
 warm-up calls), so that clock drift falls on all variants alike. Prints per (shape, q) the median and the range over
-the rounds, and the programs per multiprocessor of q = 1 (`kernels._plan`). Forward only: the backward does not
+the rounds, and the programs per multiprocessor of q = 1 (`kernels._per_sm`). Forward only: the backward does not
 depend on q.
 
     python benchmarks/session9/ab_split.py --rounds 5 --out $OUT/ab_split.csv
@@ -29,7 +29,6 @@ def main(argv=None):
     a = p.parse_args(argv)
     if not torch.cuda.is_available(): sys.exit("ab_split.py: needs a CUDA GPU")
     dev = torch.device("cuda")
-    sms = torch.cuda.get_device_properties(dev).multi_processor_count
     cases = {}
     for sh in a.shapes:
         m, s = sh.split(":")
@@ -38,9 +37,8 @@ def main(argv=None):
             fn, args = kernels.ss2d_scan_triton, model_layout(ss2d_inputs(Bsz, Dm, H, W, torch.float32, dev), dt_rank(Dm))
         else:
             fn, args = kernels.selective_scan_triton, mamba_layout(scan_inputs(Bsz, Dm, H * W, torch.float32, dev), dt_rank(Dm))
-        sp, bdc, n_seg, _, _ = kernels._plan(Bsz, dirs, Dm, H * W, Dm, dev, col=H if dirs == 4 else 0)
-        progs = Bsz * dirs * -(-Dm // bdc) * n_seg // sp
-        cases[sh] = (runner(fn, args, False), progs / sms)
+        plan = kernels._plan(Bsz, dirs, Dm, H * W, Dm, dev, col=H if dirs == 4 else 0)
+        cases[sh] = (runner(fn, args, False), kernels._per_sm(plan, Bsz, dirs, Dm, dev))
     times = {(sh, q): [] for sh in cases for q in a.qs}
     for r in range(a.rounds):
         for sh, (go, _) in cases.items():
