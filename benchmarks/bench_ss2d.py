@@ -166,18 +166,28 @@ def scan_inputs(Bsz, Din, L, dtype, dev, seed=0):
                 z=r(Bsz, Din, L).to(dtype), delta_bias=torch.full((Din,), -4.0, device=dev), delta_softplus=True)
 
 
-def runner(fn, args:dict, backward:bool):
-    "A closure running fn(**args) (and a backward with a fixed dy when `backward`)."
+def runner(fn, args:dict, backward:bool, grads:str="autograd"):
+    """A closure running fn(**args) (and a backward with a fixed dy when `backward`). The backward returns the
+    gradients of every floating-point input: `grads="autograd"` as `torch.autograd.grad` hands them over (the op's
+    forward and backward, nothing else; the default since session 10), `"leaves"` by `.backward()` into the inputs'
+    `.grad` (sessions 1-9). "leaves" adds autograd's layout rule for `.grad`: a gradient whose strides differ from its
+    input's (or, for an input with gaps, that is not contiguous) is copied. The fused SS2D's dB, dC are laid out as
+    the layer's x_dbl rows, N values a step side by side, while `model_layout`'s B, C are views of those rows with gaps:
+    two transposing copies (1.25 ms at ResMamba-ULite s1, H100, session 10) that a model never makes, since there B
+    and C are views of x_dbl and their gradients go to x_dbl's (`benchmarks/session10/prof_bwd.py`)."""
+    if grads not in ("autograd", "leaves"): raise ValueError(f"grads={grads!r}: expected 'autograd' or 'leaves'")
     if not backward:
         def go():
             with torch.no_grad(): fn(**args)
         return go
     leaves = {k: (v.detach().requires_grad_(True) if torch.is_tensor(v) and v.is_floating_point() else v)
               for k, v in args.items()}
+    wrt = [v for v in leaves.values() if torch.is_tensor(v) and v.requires_grad]
     y = fn(**leaves); dy = torch.randn_like(y); del y
     def go():
-        for v in leaves.values():
-            if torch.is_tensor(v): v.grad = None
+        if grads == "autograd":
+            return torch.autograd.grad(fn(**leaves), wrt, dy)
+        for v in wrt: v.grad = None
         fn(**leaves).backward(dy)
     return go
 
@@ -208,6 +218,9 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=1, help="time the methods in alternation this many times per shape and "
                    "mode and report the median of the rounds (each round: the median of --reps calls)")
     p.add_argument("--no-torch", action="store_true", help="skip our `torch` backend column (slow at big shapes)")
+    p.add_argument("--grads", default="autograd", choices=["autograd", "leaves"],
+                   help="fwd+bwd: the gradients as torch.autograd.grad returns them, or .backward() into the inputs' "
+                        ".grad (sessions 1-9; see `runner`)")
     p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
     if not torch.cuda.is_available(): sys.exit("bench_ss2d.py needs a CUDA GPU (the Triton and mamba-ssm kernels are CUDA-only)")
@@ -244,7 +257,7 @@ def main(argv=None):
             res = {name: [] for name in methods}
             runs = {}
             for name, (fn, args) in methods.items():
-                try: runs[name] = runner(fn, args, backward)
+                try: runs[name] = runner(fn, args, backward, a.grads)
                 except torch.cuda.OutOfMemoryError:
                     res[name].append(float("nan")); print(f"  {model} {stage} {name} {mode}: out of memory")
             for r in range(a.rounds):       # the methods in alternation: drift of the clocks falls on all alike
@@ -258,6 +271,7 @@ def main(argv=None):
             for name, ms in res.items():
                 rows.append(dict(model=model, stage=stage, directions=dirs, batch=Bsz, d_inner=Dm, H=H, W=W, L=L,
                                  d_state=N, dtype=a.dtype, mode=mode, method=name, ms=round(ms, 4), rounds=a.rounds,
+                                 grads=a.grads if backward else "",
                                  floor_ms=round(floor, 4), x_floor=round(ms / floor, 2),
                                  mufu_floor_ms=round(mfloor, 4) if mfloor else "", x_mufu=round(ms / mfloor, 2) if mfloor else "",
                                  speedup_vs_mamba_ssm=round(ms_ref / ms, 2) if ms_ref else ""))

@@ -9,9 +9,13 @@ load group instead of two (the backward: a quarter of the compile time; the forw
 instead of the multi-function unit; `MEDSEGMAMBA_TRITON_VEC=0` (`kernels._bcv`) reads B and C one value per load
 instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) does not cut L into one column a segment;
 `MEDSEGMAMBA_TRITON_BC_STORE=1` (`kernels._launch_bwd`) stores dB, dC rows instead of adding them atomically where a
-program is their only writer; `MEDSEGMAMBA_TRITON_SPLIT_N=1|2|4` (`kernels._split_n`) gives the forward 1, 2 or 4 lanes
-a channel, each holding 16, 8 or 4 of its states (without it: `kernels._lanes` picks). `PLAN` lists the variants each shape is timed with. Each variant is
-timed forward and forward+backward (CUDA events, median), and its outputs and gradients are compared with the
+program is their only writer (since session 10 the default where its lanes hold pairs of sums; `=0` forces atomics);
+`MEDSEGMAMBA_TRITON_BCV2=0` (`kernels._bc_v2`) adds (stores) those pairs one value at a time;
+`MEDSEGMAMBA_TRITON_SPLIT_N=1|2|4` (`kernels._split_n`) gives the forward 1, 2 or 4 lanes a channel, each holding 16,
+8 or 4 of its states (without it: `kernels._lanes` picks); `MEDSEGMAMBA_TRITON_BWD_SPLIT_N` (`kernels._bwd_split_n`)
+does the same for the backward. `PLAN` lists the variants each shape is timed with. Each variant is timed forward and
+forward+backward (CUDA events, median; `--rounds R`: the variants in alternation, the median of R rounds; the
+gradients by `torch.autograd.grad`, `bench_ss2d.runner`), and its outputs and gradients are compared with the
 default's; the default is also compared with our `torch` backend (fp32) at batch 2.
 
 Triton compiles each kernel variant on its first call (10-40 s each on a cold cache), so `--warm` first runs every
@@ -20,7 +24,7 @@ Triton compiles each kernel variant on its first call (10-40 s each on a cold ca
     python benchmarks/bench_triton_variants.py --warm --out $OUT/triton_variants_h100.csv
 """
 from __future__ import annotations
-import argparse, csv, io, os, subprocess, sys, time
+import argparse, csv, io, os, statistics, subprocess, sys, time
 
 import torch
 
@@ -34,7 +38,9 @@ VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg25
             "approx0": {"MEDSEGMAMBA_TRITON_APPROX": "0"}, "vec0": {"MEDSEGMAMBA_TRITON_VEC": "0"},
             "col0": {"MEDSEGMAMBA_TRITON_COLSEG": "0"}, "bc_store": {"MEDSEGMAMBA_TRITON_BC_STORE": "1"},
             "split1": {"MEDSEGMAMBA_TRITON_SPLIT_N": "1"}, "split2": {"MEDSEGMAMBA_TRITON_SPLIT_N": "2"},
-            "split4": {"MEDSEGMAMBA_TRITON_SPLIT_N": "4"}}
+            "split4": {"MEDSEGMAMBA_TRITON_SPLIT_N": "4"}, "bcv2_0": {"MEDSEGMAMBA_TRITON_BCV2": "0"},
+            "bsplit2": {"MEDSEGMAMBA_TRITON_BWD_SPLIT_N": "2"}, "bsplit4": {"MEDSEGMAMBA_TRITON_BWD_SPLIT_N": "4"},
+            "bc_store_chunk1": {"MEDSEGMAMBA_TRITON_BC_STORE": "1", "MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -48,6 +54,10 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # in its results
 # session 9: "split1", "split2", "split4": the forward with 1, 2 or 4 lanes a channel (`kernels._split_n`); the backward
 # is the same kernel in all three
+# session 10: "bcv2_0": dB, dC one 4-byte atomic a sum (up to session 9) instead of 8-byte pairs (`kernels._bc_v2`);
+# "bsplit2", "bsplit4": the backward with 2 or 4 lanes a channel (`kernels._bwd_split_n`); "bc_store_chunk1": stores
+# of dB, dC rows (where a program is their only writer) with one backward step a load group. --rounds times the
+# variants in alternation; fwd+bwd takes the gradients by torch.autograd.grad (bench_ss2d.runner)
 PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}
@@ -93,6 +103,8 @@ def main(argv=None):
     p.add_argument("--warm-only", action="store_true", help="compile every variant, then stop")
     p.add_argument("--warm-one", nargs=3, metavar=("MODEL", "STAGE", "VARIANT"), help=argparse.SUPPRESS)
     p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=1, help="time the variants of a shape in alternation this many times "
+                   "(median of the rounds)")
     p.add_argument("--only", nargs=2, metavar=("MODEL", "STAGE"), help="one shape of PLAN")
     p.add_argument("--variants", nargs="*", default=None, help=f"variants to time at every shape instead of PLAN's "
                    f"(default first; of: {', '.join(list(VARIANTS) + list(LAYOUTS))})")
@@ -115,7 +127,7 @@ def main(argv=None):
     for (model, stage), vs in plan.items():
         if a.only and (model, stage) != (a.only[0], int(a.only[1])): continue
         row, args0 = shape_args(model, stage)
-        ref = None
+        ref, errs, argv_ = None, {}, {}
         for v in vs:
             set_variant(v)
             args = shape_args(model, stage, **LAYOUTS[v])[1] if v in LAYOUTS else args0
@@ -128,13 +140,20 @@ def main(argv=None):
                 mine = outputs(small)
                 theirs = outputs(small, lambda **kw: ops.ss2d_scan(**kw, backend="torch"))
                 err_torch = max(rel(x, y_) for x, y_ in zip(mine, theirs))
-            err = 0.0 if v == "default" else max(rel(x, y_) for x, y_ in zip(got, ref))
-            for mode in ("fwd", "fwd+bwd"):
-                ms = cuda_time(runner(kernels.ss2d_scan_triton, args, mode == "fwd+bwd"), 3, a.reps)
-                rows.append(dict(model=model, stage=stage, batch=row[3], d_inner=row[4], H=row[5], W=row[6],
-                                 variant=v, mode=mode, ms=round(ms, 4), max_rel_vs_default=f"{err:.2e}",
-                                 max_rel_default_vs_torch_b2=f"{err_torch:.2e}"))
-                print(rows[-1], flush=True)
+            errs[v] = (0.0 if v == "default" else max(rel(x, y_) for x, y_ in zip(got, ref)), err_torch)
+            argv_[v] = args
+        times = {(v, mode): [] for v in vs for mode in ("fwd", "fwd+bwd")}
+        for r in range(a.rounds):
+            for v in vs:
+                set_variant(v)
+                for mode in ("fwd", "fwd+bwd"):
+                    times[(v, mode)].append(cuda_time(runner(kernels.ss2d_scan_triton, argv_[v], mode == "fwd+bwd"),
+                                                      3 if r == 0 else 1, a.reps))
+        for (v, mode), ts in times.items():
+            rows.append(dict(model=model, stage=stage, batch=row[3], d_inner=row[4], H=row[5], W=row[6],
+                             variant=v, mode=mode, ms=round(statistics.median(ts), 4), rounds=len(ts),
+                             max_rel_vs_default=f"{errs[v][0]:.2e}", max_rel_default_vs_torch_b2=f"{errs[v][1]:.2e}"))
+            print(rows[-1], flush=True)
     set_variant("default")
     buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
     atomic_write_text(buf.getvalue(), a.out)

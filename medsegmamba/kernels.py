@@ -64,14 +64,15 @@ if HAS_TRITON:
         return tl.minimum(tl.maximum(p, 0), L - 1)
 
     @triton.jit
-    def _xround(w, n0, c, R: tl.constexpr, N: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr):
-        "Round R of `_xsum`: lane c pairs with c ^ (BDC >> (R+1)); it holds N >> R values (or 1) before the round."
+    def _xround(w, n0, c, R: tl.constexpr, N: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr):
+        """Round R of `_xsum`: lane c pairs with c ^ (Q * (BDC >> (R+1))) (the same state slice of another channel); it
+        holds N >> R values (or 1) before the round."""
         M: tl.constexpr = BDC >> (R + 1)
         NVAL: tl.constexpr = N >> R
         HF: tl.constexpr = NVAL // 2
         if M >= 1:
-            idx = tl.zeros((SP, BDC), dtype=tl.int32) + (c ^ M)
-            up = (c & M) != 0
+            idx = tl.zeros((SP, BDC * Q), dtype=tl.int32) + (c ^ (M * Q))
+            up = (c & (M * Q)) != 0
             if NVAL > 1:
                 w2 = ()
                 for i in tl.static_range(HF):
@@ -85,20 +86,22 @@ if HAS_TRITON:
         return w, n0
 
     @triton.jit
-    def _xsum(v, c, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr):
-        """Sums over a row's BDC lanes of N values at once (transpose-reduce): returns (w, n0, lead), lane c holding
+    def _xsum(v, c, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, Q: tl.constexpr):
+        """Sums over a row's BDC channels of N values at once (transpose-reduce): returns (w, n0, lead), lane c holding
         the full sums of states n0 + i in w[i] (len N // BDC, at least 1), `lead` marking one lane per distinct sum.
         Round r pairs lane c with c ^ m (m = BDC/2, BDC/4, ..., 1); while a lane holds several values it keeps one
         half and sends the other, so the rounds move N/2 + N/4 + ... values instead of N * log2(BDC).
-        (`tl.gather` along a warp's lanes compiles to shuffles; N a power of two, BDC <= 32.)"""
-        n0 = tl.zeros((SP, BDC), dtype=tl.int32)
-        w, n0 = _xround(v, n0, c, 0, N, SP, BDC)
-        w, n0 = _xround(w, n0, c, 1, N, SP, BDC)
-        w, n0 = _xround(w, n0, c, 2, N, SP, BDC)
-        w, n0 = _xround(w, n0, c, 3, N, SP, BDC)
-        w, n0 = _xround(w, n0, c, 4, N, SP, BDC)
+        (`tl.gather` along a warp's lanes compiles to shuffles; N a power of two, BDC <= 32.) With Q lanes a channel
+        (lane c = channel * Q + slice, `_bwd_kernel`) the N values of lane c are states (c % Q) * N, ...: the rounds
+        pair lanes Q * m apart and each slice is summed on its own."""
+        n0 = (c % Q) * N + tl.zeros((SP, BDC * Q), dtype=tl.int32)
+        w, n0 = _xround(v, n0, c, 0, N, SP, BDC, Q)
+        w, n0 = _xround(w, n0, c, 1, N, SP, BDC, Q)
+        w, n0 = _xround(w, n0, c, 2, N, SP, BDC, Q)
+        w, n0 = _xround(w, n0, c, 3, N, SP, BDC, Q)
+        w, n0 = _xround(w, n0, c, 4, N, SP, BDC, Q)
         DUP: tl.constexpr = (BDC // N) if BDC > N else 1   # lanes left holding the same sum
-        return w, n0, (c % DUP) == 0
+        return w, n0, ((c // Q) % DUP) == 0
 
     @triton.jit
     def _log2(x, APPROX: tl.constexpr):
@@ -268,6 +271,13 @@ if HAS_TRITON:
         return y
 
     @triton.jit
+    def _lead(m, lead, Q: tl.constexpr):
+        "The mask m where this lane writes its channel's sums: every lane (Q = 1), the lead lane of its Q (Q > 1)."
+        if Q > 1:
+            m = m & lead
+        return m
+
+    @triton.jit
     def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
                    N: tl.constexpr, T: tl.constexpr, STATES: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr,
                    HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, ATOMIC: tl.constexpr, APPROX: tl.constexpr,
@@ -413,23 +423,41 @@ if HAS_TRITON:
 
     @triton.jit
     def _bc_add(row_ptr, s_n, v, c, rowm, SP: tl.constexpr, BDC: tl.constexpr, N: tl.constexpr, XSUM: tl.constexpr,
-                ATOMIC: tl.constexpr):
-        """dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the N states; stored
-        instead of added when not ATOMIC (only where the program is the row's only writer: MEDSEGMAMBA_TRITON_BC_STORE)."""
+                ATOMIC: tl.constexpr, Q: tl.constexpr, V2: tl.constexpr):
+        """dB or dC of one step: row_ptr[n * s_n] += sum over the row's channels of v[n], for the lane's N states (with
+        Q lanes a channel, N of d_state: XSUM only); stored instead of added when not ATOMIC (only where the program is
+        the row's only writer: MEDSEGMAMBA_TRITON_BC_STORE). V2 (s_n = 1, the rows 8-byte aligned): where a lane holds
+        2 or more sums after `_xsum` (they are of consecutive states), each pair goes out as one 8-byte
+        `red.global.add.v2.f32` (`st.global.v2.f32`), half the instructions."""
         if XSUM:
             NV: tl.constexpr = (N // BDC) if N > BDC else 1     # sums each lane holds after `_xsum`
-            w, n0, lead = _xsum(v, c, SP, BDC, N)
-            for i in tl.static_range(NV):
-                if ATOMIC:
-                    tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
-                else:
-                    tl.store(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead)
+            w, n0, lead = _xsum(v, c, SP, BDC, N, Q)
+            if V2 and NV % 2 == 0:
+                for i in tl.static_range(0, NV, 2):
+                    _red2(row_ptr + n0 + i, w[i], w[i + 1], rowm & lead, ATOMIC)
+            else:
+                for i in tl.static_range(NV):
+                    if ATOMIC:
+                        tl.atomic_add(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead, sem="relaxed")
+                    else:
+                        tl.store(row_ptr + (n0 + i) * s_n, w[i], mask=rowm & lead)
         else:
             for n in tl.static_range(N):
                 if ATOMIC:
                     tl.atomic_add(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm, sem="relaxed")
                 else:
                     tl.store(row_ptr + n * s_n, tl.sum(v[n], axis=1, keep_dims=True), mask=rowm)
+
+    @triton.jit
+    def _red2(p, a, b, m, ATOMIC: tl.constexpr):
+        """p[0] += a, p[1] += b where m, as one `red.global.add.v2.f32` (sm_90; ATOMIC False: `st.global.v2.f32`, a
+        plain 8-byte store); p 8-byte aligned. The instruction's operands are broadcast to one shape first."""
+        z = tl.zeros_like(a)
+        p = (p + z.to(tl.int32)).to(tl.int64)     # the address as an integer (Triton 3.6 mixes no pointer and float)
+        m = (m | (z != z)).to(tl.int32)
+        op: tl.constexpr = "red.global.add.v2.f32" if ATOMIC else "st.global.v2.f32"
+        tl.inline_asm_elementwise("{ .reg .pred %pm; setp.ne.b32 %pm, $4, 0; @%pm " + op + " [$1], {$2, $3}; mov.b32 $0, 0; }",
+                                  "=r,l,f,f,r", [p, a + z, b + z, m], dtype=tl.int32, is_pure=False, pack=1)
 
     @triton.jit
     def _silu_parts(zz):
@@ -464,48 +492,54 @@ if HAS_TRITON:
         sB_b, sB_k, sB_g, sB_n, sB_l, sC_b, sC_k, sC_g, sC_n, sC_l,
         sz_b, sz_d, sz_l, so_b, so_k, so_d, so_l,
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, BCV: tl.constexpr):
-        "Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D))."
-        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, 1)
-        A2 = _ld_A2(A_ptr, kd * N, dmask, N)
+        SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, APPROX: tl.constexpr, BCV: tl.constexpr,
+        Q: tl.constexpr):
+        """Per segment, the adjoint run backward from zero: gs = a_{t0} g_{t0} (fp32, (B*K*n_seg, N, D)). Q lanes a
+        channel: lane c runs states (c % Q) * N/Q, ... (no sum over states: the lanes never talk)."""
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
+        NQ: tl.constexpr = N // Q
+        n0 = (tl.arange(0, BDC * Q)[None, :] % Q) * NQ
+        A2 = _ld_A2(A_ptr, kd * N + n0, dmask, NQ)
         bias = 0.0
         if HAS_BIAS:
             bias = tl.load(bias_ptr + kd, mask=dmask, other=0.0)
         g = (tl.program_id(0) * BDC) // DPG         # the tile's group of C (a backward tile never straddles two)
         dl = tl.minimum(d, Dm - 1)                  # channels past D read channel D - 1 (inert, never stored)
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
-        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
+        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g + n0 * sC_n
         z_row = z_ptr + b * sz_b + dl * sz_d
         dy_row = dout_ptr + b * so_b + dl * so_d
         rows = (dt_row, dt_row, C_row, C_row, dy_row, dy_row, z_row)
         strides = (sdt_l, sdt_l, sC_n, sC_l, sC_n, sC_l, so_l, so_l, sz_l)
         ga = ()
-        for n in tl.static_range(N):
-            ga = ga + (tl.zeros((SP, BDC), dtype=tl.float32),)
+        for n in tl.static_range(NQ):
+            ga = ga + (tl.zeros((SP, BDC * Q), dtype=tl.float32),)
         # groups of T steps from the top down, two per loop pass (the next group's loads in flight, no copies)
         n_pairs = tl.cdiv(seg_len, 2 * T)
         top = t0 + n_pairs * 2 * T - 1              # first step taken (past t1 - 1: inert)
         st = _pstep(k, W, SS2D, True)
         p = _pos(top, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows, strides, p, st, top, L, N, False, False, False, HAS_Z, True, T, False, BCV)
+        cura, p = _ld_group(rows, strides, p, st, top, L, NQ, False, False, False, HAS_Z, True, T, False, BCV)
         for j in range(0, n_pairs):
             tt = top - j * 2 * T
-            curb, p = _ld_group(rows, strides, p, st, tt - T, L, N, False, False, False, HAS_Z, True, T, False, BCV)
-            ga = _bwds_group(cura, ga, tt, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
-            cura, p = _ld_group(rows, strides, p, st, tt - 2 * T, L, N, False, False, False, HAS_Z, True, T, False,
+            curb, p = _ld_group(rows, strides, p, st, tt - T, L, NQ, False, False, False, HAS_Z, True, T, False, BCV)
+            ga = _bwds_group(cura, ga, tt, t1, dmask, A2, bias, NQ, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
+            cura, p = _ld_group(rows, strides, p, st, tt - 2 * T, L, NQ, False, False, False, HAS_Z, True, T, False,
                                 BCV)
-            ga = _bwds_group(curb, ga, tt - T, t1, dmask, A2, bias, N, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
+            ga = _bwds_group(curb, ga, tt - T, t1, dmask, A2, bias, NQ, T, HAS_Z, HAS_BIAS, SOFTPLUS, APPROX)
         mk = dmask & (s < n_seg)
-        for n in tl.static_range(N):
-            tl.store(gs_ptr + ((seg0 + s) * N + n) * Dm + d, ga[n], mask=mk)
+        for n in tl.static_range(NQ):
+            tl.store(gs_ptr + ((seg0 + s) * N + n0 + n) * Dm + d, ga[n], mask=mk)
 
     @triton.jit
     def _bwd1_group(cur, h, dAx, cum, dD_acc, t, t1, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l,
-                    ddt_row, sdd_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
+                    ddt_row, sdd_l, cc, lead, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
                     HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-                    APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr):
+                    APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr, Q: tl.constexpr,
+                    V2: tl.constexpr):
         """Sweep 1, T steps up from step t: the state h; dC; dz; F_t = sum_n A q_t h_t into ddt; the dA sums
-        c_t q_t h_t (c = the sub-segment's running sum of dt)."""
+        c_t q_t h_t (c = the sub-segment's running sum of dt). With Q lanes a channel (N = the lane's states), y and F
+        are summed over the Q lanes (`_qsum`) and the `lead` lane stores them."""
         NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
         for r in tl.static_range(T):
             m = dmask & (t + r < t1)
@@ -525,9 +559,10 @@ if HAS_TRITON:
                 y = tl.zeros_like(dt)
                 for n in tl.static_range(N):
                     y += h[n] * cur[r * NI1 + 2 + N + n]
+                y = _qsum(y, cc, SP, BDC * Q, Q)
                 if HAS_D:
                     y += Dv * u
-                tl.store(dz_row + pos * sdz_l, dy * y * sg * (1.0 + zz * (1.0 - sg)), mask=m)
+                tl.store(dz_row + pos * sdz_l, dy * y * sg * (1.0 + zz * (1.0 - sg)), mask=_lead(m, lead, Q))
                 dy = dy * sz
             cum += dt
             Fv = tl.zeros_like(dt)
@@ -540,35 +575,38 @@ if HAS_TRITON:
                 dA2 = dA2 + (dAx[n] + cum * qh,)
                 Fv += A2[n] * qh
             dAx = dA2
-            _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM, BC_ATOMIC)
-            tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=m)
+            _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM, BC_ATOMIC, Q, V2)
+            Fv = _qsum(Fv, cc, SP, BDC * Q, Q)
+            tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=_lead(m, lead, Q))
             if HAS_D:
                 dD_acc += dy * u
         return h, dAx, cum, dD_acc
 
     @triton.jit
-    def _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N: tl.constexpr, T: tl.constexpr,
-                  SUB: tl.constexpr):
-        "After the group at offset i0: at a sub-segment's end, store its checkpoint (h, sum of dt) and restart cum."
+    def _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, cmask, N: tl.constexpr,
+                  NL: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr):
+        """After the group at offset i0: at a sub-segment's end, store its checkpoint (h: the lane's NL of N states from
+        hk_ptr on; the sum of dt where cmask: one lane a channel) and restart cum."""
         if ((((i0 + T) % SUB) == 0) | (i0 + T >= seg_len)) & (i0 < seg_len):
             sub = i0 // SUB
-            for n in tl.static_range(N):
+            for n in tl.static_range(NL):
                 tl.store(hk_ptr + (hk_row + sub * N + n) * Dm + d, h[n], mask=dmask)
-            tl.store(ck_ptr + (ck_row + sub) * Dm + d, cum, mask=dmask)
+            tl.store(ck_ptr + (ck_row + sub) * Dm + d, cum, mask=cmask)
             cum = tl.zeros_like(cum)
         return cum
 
     @triton.jit
     def _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2, N: tl.constexpr,
-                  T: tl.constexpr, SUB: tl.constexpr):
+                  NL: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr):
         """Before the group at offset i0 (going down): entering a sub-segment at its end e, R = a_{e+1} g_{e+1} h_e;
-        dA += R * (its sum of dt); S = sum_n A R; cum = its sum of dt."""
+        dA += R * (its sum of dt); S = sum_n A R (over the lane's NL states of N: a lane's share of S); cum = its sum
+        of dt."""
         if ((((i0 + T) % SUB) == 0) | (i0 + T >= seg_len)) & (i0 < seg_len):
             sub = i0 // SUB
             cum = tl.load(ck_ptr + (ck_row + sub) * Dm + d, mask=dmask, other=0.0)
             S = tl.zeros_like(S)
             dA2 = ()
-            for n in tl.static_range(N):
+            for n in tl.static_range(NL):
                 Rn = ga[n] * tl.load(hk_ptr + (hk_row + sub * N + n) * Dm + d, mask=dmask, other=0.0)
                 S += A2[n] * Rn
                 dA2 = dA2 + (dAx[n] + cum * Rn,)
@@ -578,11 +616,13 @@ if HAS_TRITON:
 
     @triton.jit
     def _bwd2_group(cur, ga, dAx, S, cum, dbias_acc, t, t1, dmask, A2, Dv, bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l,
-                    du_row, sdu_l, cc, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
+                    du_row, sdu_l, cc, lead, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
                     HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
-                    DU_ATOMIC: tl.constexpr, APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr):
+                    DU_ATOMIC: tl.constexpr, APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr,
+                    Q: tl.constexpr, V2: tl.constexpr):
         """Sweep 2, T steps down from step t: g_t = a_{t+1} g_{t+1} + q_t; S_t = sum_{s>=t} (F_s - G_s); ddt, du,
-        dB, dA."""
+        dB, dA. With Q lanes a channel each lane keeps its states' share of S (the `lead` lane's share takes F, the
+        channel's sum); ddt and du sum the shares (`_qsum`) and the lead lane stores them."""
         NI2: tl.constexpr = 5 + 2 * N + (1 if HAS_Z else 0)
         for rr in tl.static_range(T):
             m = dmask & (t - rr < t1)
@@ -613,22 +653,25 @@ if HAS_TRITON:
                 ga2 = ga2 + (tl.exp2(dt * A2[n]) * gn,)
             ga = ga2
             dAx = dA2
-            _bc_add(dB_row + pos * sbc_l, sbc_n, gus, cc, t - rr < t1, SP, BDC, N, XSUM, BC_ATOMIC)
+            _bc_add(dB_row + pos * sbc_l, sbc_n, gus, cc, t - rr < t1, SP, BDC, N, XSUM, BC_ATOMIC, Q, V2)
+            if Q > 1:
+                Fv = tl.where(lead, Fv, 0.0)
             S += Fv - dtu * AgB * 0.6931471805599453
             cum -= dt
-            ddt = u * sgB + S
+            ddt = _qsum(u * sgB + S, cc, SP, BDC * Q, Q)
             if SOFTPLUS:
                 ddt = ddt * _sigmoid(dtr)
             ddt = tl.where(m, ddt, 0.0)
             dbias_acc += ddt
-            du = dt * sgB
+            du = dt * _qsum(sgB, cc, SP, BDC * Q, Q)
             if HAS_D:
                 du += Dv * dy
-            tl.store(ddt_row + pos * sdd_l, ddt, mask=m)
+            ml = _lead(m, lead, Q)
+            tl.store(ddt_row + pos * sdd_l, ddt, mask=ml)
             if DU_ATOMIC:
-                tl.atomic_add(du_row + pos * sdu_l, du, mask=m, sem="relaxed")
+                tl.atomic_add(du_row + pos * sdu_l, du, mask=ml, sem="relaxed")
             else:
-                tl.store(du_row + pos * sdu_l, du, mask=m)
+                tl.store(du_row + pos * sdu_l, du, mask=ml)
         return ga, dAx, S, cum, dbias_acc
 
     @triton.jit(do_not_specialize=_NOSPEC + ["G", "n_sub", "sdu_l", "sdz_l", "sdd_l", "sbc_n", "sbc_l"])
@@ -643,9 +686,19 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr,
-        APPROX: tl.constexpr, BCV: tl.constexpr):
-        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, 1)
-        A2 = _ld_A2(A_ptr, kd * N, dmask, N)
+        APPROX: tl.constexpr, BCV: tl.constexpr, Q: tl.constexpr, V2: tl.constexpr):
+        # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments of seg_len steps; Q lanes a channel
+        # (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1, as in `_fwd_kernel`; the sums over states
+        # (y, F, ddt, du) by `_qsum`, the lead lane of the Q storing them)
+        b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
+        NQ: tl.constexpr = N // Q
+        cc = tl.arange(0, BDC * Q)[None, :]         # lane column: `_qsum`, and the transpose-reduce of dB, dC
+        n0 = 0
+        lead = True
+        if Q > 1:
+            n0 = (cc % Q) * NQ
+            lead = (cc % Q) == 0
+        A2 = _ld_A2(A_ptr, kd * N + n0, dmask, NQ)
         Dv = 0.0
         bias = 0.0
         if HAS_D:
@@ -656,8 +709,8 @@ if HAS_TRITON:
         dl = tl.minimum(d, Dm - 1)                  # loads: channels past D read channel D - 1 (inert, never stored)
         u_row = u_ptr + b * su_b + dl * su_d
         dt_row = dt_ptr + b * sdt_b + k * sdt_k + dl * sdt_d
-        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g
-        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g
+        B_row = B_ptr + b * sB_b + k * sB_k + g * sB_g + n0 * sB_n
+        C_row = C_ptr + b * sC_b + k * sC_k + g * sC_g + n0 * sC_n
         z_row = z_ptr + b * sz_b + dl * sz_d
         dy_row = dout_ptr + b * so_b + dl * so_d
         du_row = du_ptr + b * sdu_b + d * sdu_d
@@ -670,71 +723,75 @@ if HAS_TRITON:
         strides2 = (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, so_l, sdd_l, sz_l)
         dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
         hk_row = ((seg0 + s) * n_sub) * N           # checkpoint rows (x N states) of this lane row's segment
+        hk_lane = hk_ptr + n0 * Dm                  # this lane's states in them
         ck_row = (seg0 + s) * n_sub
-        cc = tl.arange(0, BDC)[None, :]             # lane column, for the transpose-reduce of dB, dC
+        ckm = _lead(dmask, lead, Q)                 # one lane a channel stores its sums of dt
         # the state entering the segment and the adjoint carry a_{t1} g_{t1} (`_carry_kernel`, where L is split)
-        h = _ld_carry(hs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, N)
-        ga = _ld_carry(gs_ptr, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, N)
+        h = _ld_carry(hs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
+        ga = _ld_carry(gs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
         # both sweeps take groups of T steps, two per loop pass: the next group's loads are in flight during this
         # group's work, and neither buffer is copied at the loop's back edge. Groups past the segment are inert.
         n_pairs = tl.cdiv(seg_len, 2 * T)
         # sweep 1, forward in time
         dAx = ()
-        for n in tl.static_range(N):
-            dAx = dAx + (tl.zeros((SP, BDC), dtype=tl.float32),)
-        cum = tl.zeros((SP, BDC), dtype=tl.float32)
-        dD_acc = tl.zeros((SP, BDC), dtype=tl.float32)
+        for n in tl.static_range(NQ):
+            dAx = dAx + (tl.zeros((SP, BDC * Q), dtype=tl.float32),)
+        cum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
+        dD_acc = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows1, strides, p, st, t0, L, N, True, True, False, HAS_Z, False, T, True, BCV)
+        cura, p = _ld_group(rows1, strides, p, st, t0, L, NQ, True, True, False, HAS_Z, False, T, True, BCV)
         for j in range(0, n_pairs):
             i0 = j * 2 * T
-            curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, N, True, True, False, HAS_Z, False, T, True,
+            curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, NQ, True, True, False, HAS_Z, False, T, True,
                                 BCV)
             h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
-                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
-                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC)
-            cum = _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
-            cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, N, True, True, False, HAS_Z, False, T, True,
-                                BCV)
+                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, lead, NQ, T,
+                                              SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC, Q, V2)
+            cum = _ckpt_put(h, cum, i0, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, ckm, N, NQ, T, SUB)
+            cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, NQ, True, True, False, HAS_Z, False, T,
+                                True, BCV)
             h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
-                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, N, T, SP, BDC,
-                                              HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC)
-            cum = _ckpt_put(h, cum, i0 + T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, N, T, SUB)
+                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, lead, NQ, T,
+                                              SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC, Q, V2)
+            cum = _ckpt_put(h, cum, i0 + T, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, ckm, N, NQ, T,
+                            SUB)
         tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
         # sweep 2, backward in time, from the top pair's last group down
-        S = tl.zeros((SP, BDC), dtype=tl.float32)
-        dbias_acc = tl.zeros((SP, BDC), dtype=tl.float32)
+        S = tl.zeros((SP, BDC * Q), dtype=tl.float32)
+        dbias_acc = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         top = n_pairs * 2 * T - T                   # offset of the first group taken
         st = _pstep(k, W, SS2D, True)
         p = _pos(t0 + top + T - 1, k, L, H, W, SS2D)
-        cura, p = _ld_group(rows2, strides2, p, st, t0 + top + T - 1, L, N, True, True, True, HAS_Z, True, T, True,
+        cura, p = _ld_group(rows2, strides2, p, st, t0 + top + T - 1, L, NQ, True, True, True, HAS_Z, True, T, True,
                             BCV)
         for j in range(0, n_pairs):
             i0 = top - j * 2 * T
-            curb, p = _ld_group(rows2, strides2, p, st, t0 + i0 - 1, L, N, True, True, True, HAS_Z, True, T, True, BCV)
-            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
-                                    N, T, SUB)
+            curb, p = _ld_group(rows2, strides2, p, st, t0 + i0 - 1, L, NQ, True, True, True, HAS_Z, True, T, True,
+                                BCV)
+            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
+                                    N, NQ, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
                                                      Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
-                                                     sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
-                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC)
-            cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, N, True, True, True, HAS_Z, True, T, True,
+                                                     sdu_l, cc, lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC, Q, V2)
+            cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, NQ, True, True, True, HAS_Z, True, T, True,
                                 BCV)
-            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
-                                    N, T, SUB)
+            dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm,
+                                    A2, N, NQ, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
                                                      bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
-                                                     sdu_l, cc, N, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
-                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC)
+                                                     sdu_l, cc, lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     DU_ATOMIC, APPROX, XSUM, BC_ATOMIC, Q, V2)
         # per-program partial sums over this program's segments: rows b * nsp + segment-block
         prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
-        for n in tl.static_range(N):
-            tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n, tl.sum(dAx[n], axis=0, keep_dims=True), mask=dmask)
+        for n in tl.static_range(NQ):
+            tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n0 + n, tl.sum(dAx[n], axis=0, keep_dims=True),
+                     mask=dmask)
         if HAS_D:
-            tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=dmask)
+            tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=ckm)
         if HAS_BIAS:
-            tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=dmask)
+            tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=ckm)
 
 
 # %% ../nbs/01a_kernels.ipynb #627ebeb0
@@ -841,6 +898,40 @@ def _split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:t
     if _interpreting(): return 1
     return _lanes(N, K, plan[0], _per_sm(plan, Bsz, K, Dm, device), L, elt)
 
+def _bc_v2() -> bool:
+    """Whether the backward adds (stores) a lane's pairs of dB, dC sums with one 8-byte `red.global.add.v2.f32`
+    (`st.global.v2.f32`; `_red2`, sm_90): on the GPU unless `MEDSEGMAMBA_TRITON_BCV2=0` (A/B rows); never under the
+    interpreter, which has no inline assembly."""
+    return not _interpreting() and os.environ.get("MEDSEGMAMBA_TRITON_BCV2", "1") != "0"
+
+def _bwd_split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:torch.device) -> int:
+    """Lanes per channel in the backward (`Q` of `_bwd_states_kernel` and `_bwd_kernel`), as `_split_n` for the
+    forward: lane c holds N/Q of a channel's states (its h, adjoint g and dA sums) and reads only their B and C values;
+    the sums over a channel's states (y, F, ddt, du) are summed over the Q lanes by shuffles. Needs d_state a power of
+    two (the transpose-reduce of dB, dC: `_xsum_on`). `MEDSEGMAMBA_TRITON_BWD_SPLIT_N` sets it. The default follows
+    session 10's alternating A/B (`benchmarks/session9/ab_split.py --backward`, H100, fp32, forward+backward): the
+    plain scan 4, as many as keep a lane's B, C values 16 bytes (LightM-UNet s1 5.89 -> 5.51 ms, s2 3.24 -> 3.08, s3
+    2.16 -> 2.06, s4 1.68 -> 1.61); SS2D 1, since more lanes only added instructions there (VM-UNet s1 6.97 -> 12.07
+    ms at 2, 10.26 at 4; ResMamba-ULite s1 9.40 -> 11.07 at 2: its backward issues about one instruction every
+    3.5 cycles, stalled on loads, `results/session10/`). 1 under the interpreter unless set."""
+    v = os.environ.get("MEDSEGMAMBA_TRITON_BWD_SPLIT_N")
+    if v is not None:
+        q = int(v) if v.isdigit() else 0
+        if q < 1 or q & (q - 1) or N % q or q > 32:
+            raise ValueError(f"MEDSEGMAMBA_TRITON_BWD_SPLIT_N={v}: expected a power of two that divides d_state={N}, such as 1, 2 or 4")
+        if q > 1 and not _xsum_on(N):
+            raise ValueError(f"MEDSEGMAMBA_TRITON_BWD_SPLIT_N={v}: more than one lane a channel needs the transpose-reduce "
+                             f"of dB, dC (d_state={N} a power of two, MEDSEGMAMBA_TRITON_XSUM not 0)")
+        return q
+    return 1 if _interpreting() else _bwd_lanes(N, K, elt)
+
+def _bwd_lanes(N:int, K:int, elt:int) -> int:
+    "`_bwd_split_n`'s default: SS2D (K > 1) 1; the plain scan 4, fewer where a lane's B, C values would be under 16 bytes."
+    if K > 1 or not _xsum_on(N): return 1
+    q = 4
+    while q > 1 and (N % q or N // q * elt < 16): q //= 2
+    return q
+
 def _lanes(N:int, K:int, sp:int, per_sm:float, L:int, elt:int) -> int:
     "`_split_n`'s default: N states, K directions, sp segments a program, per_sm programs a multiprocessor, elt bytes a value."
     q = 4 if K == 1 else 2 if sp >= 4 or (per_sm < 8 and L >= 2048) else 1
@@ -889,14 +980,22 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
+    q = _bwd_split_n(N, K, plan, Bsz, Dm, L, Bm.element_size(), u.device)
+    if q > 1:       # Q lanes a channel, as in `_launch_fwd`: fewer channels or segments a program, the same segments
+        bdc = min(bdc, 32 // q)
+        sp = 32 // (bdc * q)
     nsp = n_seg // sp
     f32 = dict(device=u.device, dtype=torch.float32)
     du = (torch.zeros_like if K > 1 else torch.empty_like)(u, dtype=torch.float32)   # SS2D: 4 directions add into du
     ddt = torch.empty_like(dt, dtype=torch.float32)
-    # atomics into zeroed rows; MEDSEGMAMBA_TRITON_BC_STORE=1 stores instead where a program is a row's only writer
-    # (its channels are a whole group): no zeroing, but slower (ResMamba-ULite s1 forward+backward 9.85 against
-    # 9.22 ms, session 8)
-    bc_atomic = Dm // G != bdc or os.environ.get("MEDSEGMAMBA_TRITON_BC_STORE", "0") != "1"
+    # dB, dC: where a program is a row's only writer (its channels are a whole group) and its lanes hold pairs of sums
+    # (`_red2`), stored: no zeroing (ResMamba-ULite s1 forward+backward 7.49 against 7.70 ms with 8-byte atomics into
+    # zeroed rows, 7.94 with 4-byte ones: session 10, alternating A/B; session 8's 4-byte stores had been slower, 9.85
+    # against 9.22); else atomics into zeroed rows. MEDSEGMAMBA_TRITON_BC_STORE=1 / 0 forces stores (where a program
+    # is the only writer) / atomics (A/B rows).
+    only = Dm // G == bdc
+    pairs = _bc_v2() and _xsum_on(N) and (N // q) // bdc >= 2 and (N // q) // bdc % 2 == 0
+    bc_atomic = not only or os.environ.get("MEDSEGMAMBA_TRITON_BC_STORE", "1" if pairs else "0") != "1"
     dBC = (torch.zeros if bc_atomic else torch.empty)(2, Bsz, K, G, L, N, **f32)   # a step's N values side by side
     dB, dC = dBC[0].transpose(-1, -2), dBC[1].transpose(-1, -2)
     dA = torch.empty(Bsz * nsp, K * Dm, N, **f32)          # partial sums per program row, summed below
@@ -911,7 +1010,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     strides = (*u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(), dout.stride(0), 0, *dout.stride()[1:])
     head = (Dm, L, H, W, Dm // G)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_BIAS=bias is not None, SOFTPLUS=bool(softplus), SP=sp, BDC=bdc,
-              T=T, APPROX=_approx(), BCV=_bcv(Bm, Cm, N), num_warps=1)
+              T=T, APPROX=_approx(), BCV=_bcv(Bm, Cm, N // q), Q=q, num_warps=1)
     hs = cs = gs = A
     if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
         gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)
@@ -919,14 +1018,15 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
         else:
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
-                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, Q=1, **kw)
+                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
             _carry(A, hs, cs, K, n_seg, False)
         _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
         _carry(A, gs, cs, K, n_seg, True)       # adjoints run back from zero -> the adjoint entering from above
     _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
                       *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
-                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic, **kw)
+                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic,
+                      V2=_bc_v2(), **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 

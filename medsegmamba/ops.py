@@ -302,11 +302,11 @@ def compare_backends(backend:str, oracle:str="ref", seed:int=0,
 SCAN_BACKENDS = Registry("scan backend")
 SS2D_SCAN_BACKENDS = Registry("ss2d scan backend")
 _ALL_DEVICES = ("cpu", "cuda", "mps", "xpu")
-# Measured on the H100 (benchmarks/results/session9/call8_ss2d_rounds5_h100.csv, five alternating rounds at all three
+# Measured on the H100 (benchmarks/results/session10/call4_ss2d_rounds5_h100.csv, five alternating rounds at all three
 # models' shapes): the fused Triton SS2D beats mamba-ssm plus the cross-scan/merge at every VM-UNet and ResMamba-ULite
-# stage, forward (1.28-4.83x) and forward+backward (1.37-3.85x), so `auto` takes it first for SS2D; for the plain scan
-# (LightM-UNet's Mamba layers) mamba-ssm's kernel is faster forward+backward from stage 2 on (0.52-0.80x; a DSB2018
-# training epoch 18.9 s against 23.2), so it stays first there. The pure-PyTorch chunked scan is for CPUs (it is 50-200x slower on a GPU).
+# stage, forward (1.19-4.54x) and forward+backward (1.26-2.60x), so `auto` takes it first for SS2D; for the plain scan
+# (LightM-UNet's Mamba layers) mamba-ssm's kernel is faster forward+backward from stage 2 on (0.45-0.78x; a DSB2018
+# training epoch 18.9 s against 23.2, session 9), so it stays first there. The pure-PyTorch chunked scan is for CPUs (it is 50-200x slower on a GPU).
 _AUTO_ORDER = {"selective_scan": {"cuda": ("mamba_ssm", "triton", "torch")},
                "ss2d_scan": {"cuda": ("triton", "mamba_ssm", "torch")}}
 

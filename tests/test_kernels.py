@@ -151,6 +151,36 @@ def test_forward_split_n(monkeypatch, q):
         kernels.ss2d_scan_triton(**args)
 
 
+@pytest.mark.parametrize("q", [2] if not CUDA else [2, 4])
+def test_backward_split_n(monkeypatch, q):
+    """`MEDSEGMAMBA_TRITON_BWD_SPLIT_N=q` (`kernels._bwd_split_n`): the backward with q lanes a channel (the adjoint
+    states kernel and both sweeps; each lane holds N/q of a channel's states; y, F, ddt and du summed over the q lanes,
+    dB and dC summed over the channels by the transpose-reduce per slice of states). The fused SS2D with L cut into
+    column segments, and the grouped, gated plain scan with D, delta_bias and softplus, L cut too: gradients of every
+    input against the float64 `ref` backend (`torch` on CUDA for SS2D). A q that is not a power of two dividing N is
+    refused by name."""
+    shape = (1, 8, 4, 8, 5) if not CUDA else (2, 8, 16, 128, 128)
+    args = _ss2d_inputs(*shape)
+    pa = _inputs(**(dict(batch=2, dim=4, seqlen=21, d_state=4, groups=2) if not CUDA else
+                    dict(batch=2, dim=64, seqlen=1031, d_state=16, groups=2)))
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BWD_SPLIT_N", str(q))
+    assert kernels._plan(shape[0], 4, shape[1], shape[3] * shape[4], shape[1], torch.device(DEV), backward=True,
+                         col=shape[3])[2] > 1     # L is cut
+    dbl = lambda a: {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in a.items()}
+    y, g = _grads(kernels.ss2d_scan_triton, args)
+    ref, gr = _grads(ops.SS2D_SCAN_BACKENDS.get("ref" if not CUDA else "torch"), dbl(args))
+    _close(y, ref, 1e-4)
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+    out, g = _grads(lambda **a: kernels.selective_scan_triton(**a, segments=4), pa)
+    ref, gr = _grads(ops.SCAN_BACKENDS.get("ref"), dbl(pa))
+    _close(out, ref, 1e-4)
+    assert set(g) >= {"u", "delta", "A", "B", "C", "D", "z", "delta_bias"}
+    for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BWD_SPLIT_N", "3")
+    with pytest.raises(ValueError, match="MEDSEGMAMBA_TRITON_BWD_SPLIT_N=3: expected a power of two that divides d_state"):
+        _grads(kernels.ss2d_scan_triton, args)
+
+
 def _bc_rows(B, C, shift=0):
     """B, C as detached leaves laid out as the layers hand them over (`layers.x_proj_rows`); `shift` moves them by that
     many elements in a copy of the storage (rows no longer 16-byte aligned)."""
