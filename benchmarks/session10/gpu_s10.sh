@@ -23,6 +23,8 @@
 #   bash benchmarks/session10/gpu_s10.sh final     # same carry, after the defaults were set from all's A/B (dB, dC
 #        stored where a program is their only writer; the plain scan's backward 4 lanes a channel): the kernels those
 #        change compile while mamba-ssm builds, then bench_ss2d.py --no-torch --rounds 5 (the table of record)
+#   (calls 1-4 ran ab, table, variants, all: results/session10/README.md; record and final never ran, the session's
+#   device time being spent)
 #
 # Every log goes to $OUT as it is written; background jobs are waited for by pid.
 set -o pipefail

@@ -2,12 +2,13 @@
 """Alternating A/B of the forward's lanes per channel (`MEDSEGMAMBA_TRITON_SPLIT_N` = 1, 2, 4; `kernels._split_n`) at
 a few shapes of bench_ss2d.py: R rounds, each timing every (shape, q) once (CUDA events, median of --reps after 2
 warm-up calls), so that clock drift falls on all variants alike. Prints per (shape, q) the median and the range over
-the rounds, and the programs per multiprocessor of q = 1 (`kernels._per_sm`). Forward only: the backward does not
-depend on q.
+the rounds, and the programs per multiprocessor of q = 1 (`kernels._per_sm`). Without `--backward`, forward only: the
+backward does not depend on the forward's q.
 
 Since session 10, `--backward` times forward+backward and sets the backward's lanes per channel instead
 (`MEDSEGMAMBA_TRITON_BWD_SPLIT_N`, `kernels._bwd_split_n`; the forward keeps its default), and every q's output and
-gradients are compared with q = 1's (`max_rel_vs_q1`).
+gradients are compared with q = 1's (`max_rel_vs_q1`). The backward is timed as `bench_ss2d.runner` does it (since
+session 10 by `torch.autograd.grad`; session 10's call 1 ran before that change, with `.backward()`).
 
     python benchmarks/session9/ab_split.py --rounds 5 --out $OUT/ab_split.csv
     python benchmarks/session9/ab_split.py --backward --rounds 5 --out $OUT/ab_bwd_split.csv
