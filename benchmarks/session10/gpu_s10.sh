@@ -23,14 +23,19 @@
 #   bash benchmarks/session10/gpu_s10.sh final     # same carry, after the defaults were set from all's A/B (dB, dC
 #        stored where a program is their only writer; the plain scan's backward 4 lanes a channel): the kernels those
 #        change compile while mamba-ssm builds, then bench_ss2d.py --no-torch --rounds 5 (the table of record)
-#   (calls 1-4 ran ab, table, variants, all: results/session10/README.md; record and final never ran, the session's
-#   device time being spent)
+#   bash benchmarks/session10/gpu_s10.sh confirm   # carry [".whl", ".tcache"], no mamba-ssm (the device time left was
+#        too short for its build): the committed defaults on the GPU, Triton only. LightM-UNet s1-s4's kernels compile
+#        (one process each); then at ResMamba-ULite s1 the default against bc_store (the same path, forced) and bcv2_0
+#        (4-byte atomics), five alternating rounds with parity; then bench_ss2d.py --no-torch --rounds 5 at
+#        ResMamba-ULite and LightM-UNet (Triton rows only)
+#   (calls 1-5 ran ab, table, variants, all, confirm: results/session10/README.md; record and final never ran, the
+#   session's device time being spent)
 #
 # Every log goes to $OUT as it is written; background jobs are waited for by pid.
 set -o pipefail
-mode=${1:?usage: gpu_s10.sh ab|table|variants|record|all|final}
-case $mode in ab|table|variants|record|all|final) ;;
-  *) echo "gpu_s10.sh: unknown mode '$mode'; expected ab, table, variants, record, all or final"; exit 2 ;; esac
+mode=${1:?usage: gpu_s10.sh ab|table|variants|record|all|final|confirm}
+case $mode in ab|table|variants|record|all|final|confirm) ;;
+  *) echo "gpu_s10.sh: unknown mode '$mode'; expected ab, table, variants, record, all, final or confirm"; exit 2 ;; esac
 exec > >(tee $OUT/gpu_s10_$mode.log) 2>&1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl >/dev/null 2>&1
 export PYTHONPATH=$PWD:/tmp/site PYTHONUNBUFFERED=1 TRITON_CACHE_DIR=/tmp/tcache
@@ -85,6 +90,19 @@ if [ "$mode" = table ]; then
   [ -n "$mpid" ] && wait $mpid
   timeout 200 python benchmarks/bench_ss2d.py --no-torch --rounds 5 --out $OUT/ss2d_rounds5_h100.csv 2>&1 | grep -v Warning
   pack; log end; exit 0
+fi
+if [ "$mode" = confirm ]; then
+  pids=()
+  for st in 1 2 3 4; do
+    (timeout 200 python benchmarks/bench_ss2d.py --no-torch --only lightm_unet --stages $st --warmup 1 --reps 1 \
+       --out /tmp/w_$st.csv > /tmp/wl_$st.log 2>&1; log "compiled lightm_unet $st rc=$?") & pids+=($!)
+  done
+  wait "${pids[@]}"; log "compiles done"
+  timeout 90 python benchmarks/bench_triton_variants.py --only resmamba_ulite 1 --variants bc_store bcv2_0 --no-torch-check \
+    --reps 10 --rounds 5 --out $OUT/variants_rm1_defaults_h100.csv 2>&1 | grep -v Warning
+  timeout 120 python benchmarks/bench_ss2d.py --no-torch --only resmamba_ulite lightm_unet --rounds 5 \
+    --out $OUT/ss2d_triton_defaults_h100.csv 2>&1 | grep -v Warning
+  log end; exit 0
 fi
 if [ "$mode" = final ]; then
   mpid=""; python3 -c "import mamba_ssm" 2>/dev/null || { mamba 6 & mpid=$!; }
