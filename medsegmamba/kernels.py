@@ -904,7 +904,7 @@ def _bc_v2() -> bool:
     interpreter, which has no inline assembly."""
     return not _interpreting() and os.environ.get("MEDSEGMAMBA_TRITON_BCV2", "1") != "0"
 
-def _bwd_split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:torch.device) -> int:
+def _bwd_split_n(N:int, K:int, elt:int) -> int:
     """Lanes per channel in the backward (`Q` of `_bwd_states_kernel` and `_bwd_kernel`), as `_split_n` for the
     forward: lane c holds N/Q of a channel's states (its h, adjoint g and dA sums) and reads only their B and C values;
     the sums over a channel's states (y, F, ddt, du) are summed over the Q lanes by shuffles. Needs d_state a power of
@@ -980,7 +980,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     Bsz, Dm, L = u.shape
     G, N = Bm.shape[2], A.shape[1]
     sp, bdc, n_seg, seg_len, T = plan
-    q = _bwd_split_n(N, K, plan, Bsz, Dm, L, Bm.element_size(), u.device)
+    q = _bwd_split_n(N, K, Bm.element_size())
     if q > 1:       # Q lanes a channel, as in `_launch_fwd`: fewer channels or segments a program, the same segments
         bdc = min(bdc, 32 // q)
         sp = 32 // (bdc * q)
@@ -993,8 +993,8 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     # zeroed rows, 7.94 with 4-byte ones: session 10, alternating A/B; session 8's 4-byte stores had been slower, 9.85
     # against 9.22); else atomics into zeroed rows. MEDSEGMAMBA_TRITON_BC_STORE=1 / 0 forces stores (where a program
     # is the only writer) / atomics (A/B rows).
-    only = Dm // G == bdc
-    pairs = _bc_v2() and _xsum_on(N) and (N // q) // bdc >= 2 and (N // q) // bdc % 2 == 0
+    only, v2, nv = Dm // G == bdc, _bc_v2(), (N // q) // bdc     # nv: sums a lane holds after `_xsum` (if N > bdc)
+    pairs = v2 and _xsum_on(N) and nv >= 2 and nv % 2 == 0
     bc_atomic = not only or os.environ.get("MEDSEGMAMBA_TRITON_BC_STORE", "1" if pairs else "0") != "1"
     dBC = (torch.zeros if bc_atomic else torch.empty)(2, Bsz, K, G, L, N, **f32)   # a step's N values side by side
     dB, dC = dBC[0].transpose(-1, -2), dBC[1].transpose(-1, -2)
@@ -1026,7 +1026,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
                       dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
                       *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
                       HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic,
-                      V2=_bc_v2(), **kw)
+                      V2=v2, **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 
