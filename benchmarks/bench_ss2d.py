@@ -9,11 +9,12 @@ multi-function-unit floor (its N + 2 `ex2`/`lg2` per channel and step, at the ra
     python benchmarks/bench_ss2d.py --out benchmarks/results/ss2d_h100.csv
     python benchmarks/bench_ss2d.py --only vmunet --sweep      # also try kernel tile sizes
     python benchmarks/bench_ss2d.py --no-torch --rounds 5      # Triton and mamba-ssm timed in alternation, 5 rounds
+    python benchmarks/bench_ss2d.py --no-torch --rounds 5 --ab MEDSEGMAMBA_TRITON_BWD_PARTS=1   # + Triton with a switch
 
 Columns for mamba-ssm are left empty (with a note) when it does not import.
 """
 from __future__ import annotations
-import argparse, csv, io, math, statistics, sys
+import argparse, csv, io, math, os, statistics, sys
 
 import torch
 
@@ -192,6 +193,18 @@ def runner(fn, args:dict, backward:bool, grads:str="autograd"):
     return go
 
 
+def with_env(go, key:str, value:str):
+    "`go` with the environment variable `key` set to `value` while it runs (the kernels read their switches at launch)."
+    def run():
+        old = os.environ.get(key)
+        os.environ[key] = value
+        try: return go()
+        finally:
+            if old is None: os.environ.pop(key, None)
+            else: os.environ[key] = old
+    return run
+
+
 def floor_bytes(model_dirs, Bsz, Dm, L, s, backward:bool) -> int:
     "Fewest bytes a scan must move: read inputs once, write outputs once (elements of size s, params ignored)."
     if model_dirs == K:   # u (B,D,L), delta (B,4,D,L), B, C (B,4,N,L) -> y (B,D,L)
@@ -221,8 +234,14 @@ def main(argv=None):
     p.add_argument("--grads", default="autograd", choices=["autograd", "leaves"],
                    help="fwd+bwd: the gradients as torch.autograd.grad returns them, or .backward() into the inputs' "
                         ".grad (sessions 1-9; see `runner`)")
+    p.add_argument("--ab", nargs="*", default=[], metavar="VAR=VALUE",
+                   help="also time the Triton method with these environment switches set (one method per switch, "
+                        "e.g. MEDSEGMAMBA_TRITON_BWD_PARTS=1), in alternation with the others")
     p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
+    ab = [x.split("=", 1) for x in a.ab]
+    bad = [x for x, kv in zip(a.ab, ab) if len(kv) != 2 or not kv[0].startswith("MEDSEGMAMBA_")]
+    if bad: p.error(f"--ab {' '.join(bad)}: expected VAR=VALUE with a MEDSEGMAMBA_ variable")
     if not torch.cuda.is_available(): sys.exit("bench_ss2d.py needs a CUDA GPU (the Triton and mamba-ssm kernels are CUDA-only)")
     if not kernels.HAS_TRITON: sys.exit("bench_ss2d.py needs triton: pip install triton")
     dev, dtype = torch.device("cuda"), getattr(torch, a.dtype)
@@ -260,6 +279,13 @@ def main(argv=None):
                 try: runs[name] = runner(fn, args, backward, a.grads)
                 except torch.cuda.OutOfMemoryError:
                     res[name].append(float("nan")); print(f"  {model} {stage} {name} {mode}: out of memory")
+            for k, v in ab:     # --ab: the Triton method again, with a switch set while it runs
+                name = f"triton[{k.removeprefix('MEDSEGMAMBA_TRITON_')}={v}]"
+                if "triton" not in runs: continue
+                go = with_env(runs["triton"], k, v)
+                try: go()      # a switch this shape refuses (e.g. a load group above the plan's) drops its column here
+                except ValueError as e: print(f"  {model} {stage} {name} {mode}: not run: {e}"); continue
+                res[name], runs[name] = [], go
             for r in range(a.rounds):       # the methods in alternation: drift of the clocks falls on all alike
                 for name, go in runs.items():
                     try: res[name].append(cuda_time(go, a.warmup if r == 0 else 1, a.reps))

@@ -11,6 +11,9 @@ instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) d
 `MEDSEGMAMBA_TRITON_BC_STORE=1` (`kernels._launch_bwd`) stores dB, dC rows instead of adding them atomically where a
 program is their only writer (since session 10 the default where its lanes hold pairs of sums; `=0` forces atomics);
 `MEDSEGMAMBA_TRITON_BCV2=0` (`kernels._bc_v2`) adds (stores) those pairs one value at a time;
+`MEDSEGMAMBA_TRITON_BWD_PARTS=1` (`kernels._bwd_parts`) runs the backward as up to session 10 (the adjoint carries by
+`_bwd_states_kernel`, both sweeps in one launch); `MEDSEGMAMBA_TRITON_BWD1_CHUNK=1` one step a load group in the
+default's separate sweep 1; `MEDSEGMAMBA_TRITON_BWD_MAXNREG` caps the backward kernel's registers;
 `MEDSEGMAMBA_TRITON_SPLIT_N=1|2|4` (`kernels._split_n`) gives the forward 1, 2 or 4 lanes a channel, each holding 16,
 8 or 4 of its states (without it: `kernels._lanes` picks); `MEDSEGMAMBA_TRITON_BWD_SPLIT_N` (`kernels._bwd_split_n`)
 does the same for the backward. `PLAN` lists the variants each shape is timed with. Each variant is timed forward and
@@ -40,7 +43,12 @@ VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg25
             "split1": {"MEDSEGMAMBA_TRITON_SPLIT_N": "1"}, "split2": {"MEDSEGMAMBA_TRITON_SPLIT_N": "2"},
             "split4": {"MEDSEGMAMBA_TRITON_SPLIT_N": "4"}, "bcv2_0": {"MEDSEGMAMBA_TRITON_BCV2": "0"},
             "bsplit2": {"MEDSEGMAMBA_TRITON_BWD_SPLIT_N": "2"}, "bsplit4": {"MEDSEGMAMBA_TRITON_BWD_SPLIT_N": "4"},
-            "bc_store_chunk1": {"MEDSEGMAMBA_TRITON_BC_STORE": "1", "MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"}}
+            "bc_store_chunk1": {"MEDSEGMAMBA_TRITON_BC_STORE": "1", "MEDSEGMAMBA_TRITON_BWD_CHUNK": "1"},
+            "parts1": {"MEDSEGMAMBA_TRITON_BWD_PARTS": "1"}, "bwd1_chunk1": {"MEDSEGMAMBA_TRITON_BWD1_CHUNK": "1"},
+            "bwd1_chunk2": {"MEDSEGMAMBA_TRITON_BWD1_CHUNK": "2"},
+            "maxnreg168": {"MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168"},
+            "maxnreg168_c1": {"MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168", "MEDSEGMAMBA_TRITON_BWD1_CHUNK": "1"},
+            "parts1_maxnreg168": {"MEDSEGMAMBA_TRITON_BWD_PARTS": "1", "MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -58,6 +66,11 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # "bsplit2", "bsplit4": the backward with 2 or 4 lanes a channel (`kernels._bwd_split_n`); "bc_store_chunk1": stores
 # of dB, dC rows (where a program is their only writer) with one backward step a load group. --rounds times the
 # variants in alternation; fwd+bwd takes the gradients by torch.autograd.grad (bench_ss2d.runner)
+# session 11: "parts1": the backward as up to session 10 (`_bwd_states_kernel`, then one `_bwd_kernel` launch of both
+# sweeps) against the default two launches, sweep 1 also running the segments' adjoints from zero
+# (`kernels._bwd_parts`); "bwd1_chunk1": that sweep 1 with one step a load group (the default after call 1; then
+# "bwd1_chunk2" is the A/B row: two steps, as sweep 2); "maxnreg168", "maxnreg168_c1",
+# "parts1_maxnreg168": `_bwd_kernel` capped at 168 registers (12 warps a multiprocessor instead of 8, against spills)
 PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}

@@ -532,14 +532,16 @@ if HAS_TRITON:
             tl.store(gs_ptr + ((seg0 + s) * N + n0 + n) * Dm + d, ga[n], mask=mk)
 
     @triton.jit
-    def _bwd1_group(cur, h, dAx, cum, dD_acc, t, t1, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l,
+    def _bwd1_group(cur, h, dAx, cum, dD_acc, P, G, t, t1, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l,
                     ddt_row, sdd_l, cc, lead, N: tl.constexpr, T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr,
                     HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
                     APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr, Q: tl.constexpr,
-                    V2: tl.constexpr):
+                    V2: tl.constexpr, AGG: tl.constexpr):
         """Sweep 1, T steps up from step t: the state h; dC; dz; F_t = sum_n A q_t h_t into ddt; the dA sums
         c_t q_t h_t (c = the sub-segment's running sum of dt). With Q lanes a channel (N = the lane's states), y and F
-        are summed over the Q lanes (`_qsum`) and the `lead` lane stores them."""
+        are summed over the Q lanes (`_qsum`) and the `lead` lane stores them. AGG: also the segment's adjoint from
+        zero, forward in time with the decays this sweep computes anyway: P_t = a_t0 ... a_t (running product) and
+        G += P_t q_t (`_bwd_states_kernel`'s gs, which runs it backward with N more `ex2` a step)."""
         NI1: tl.constexpr = 4 + 2 * N + (1 if HAS_Z else 0)
         for r in tl.static_range(T):
             m = dmask & (t + r < t1)
@@ -550,9 +552,15 @@ if HAS_TRITON:
             dt = _delta(dt, bias, m, HAS_BIAS, SOFTPLUS, APPROX)
             dtu = dt * u
             h2 = ()
+            P2 = ()
             for n in tl.static_range(N):
-                h2 = h2 + (tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI1 + 2 + n],)
+                a = tl.exp2(dt * A2[n])
+                h2 = h2 + (a * h[n] + dtu * cur[r * NI1 + 2 + n],)
+                if AGG:
+                    P2 = P2 + (P[n] * a,)
             h = h2
+            if AGG:
+                P = P2
             if HAS_Z:
                 zz = cur[r * NI1 + 3 + 2 * N]
                 sz, sg = _silu_parts(zz)
@@ -568,19 +576,24 @@ if HAS_TRITON:
             Fv = tl.zeros_like(dt)
             dA2 = ()
             hdys = ()
+            G2 = ()
             for n in tl.static_range(N):
                 hdy = h[n] * dy
                 hdys = hdys + (hdy,)
                 qh = hdy * cur[r * NI1 + 2 + N + n]
                 dA2 = dA2 + (dAx[n] + cum * qh,)
                 Fv += A2[n] * qh
+                if AGG:
+                    G2 = G2 + (G[n] + P[n] * (cur[r * NI1 + 2 + N + n] * dy),)
             dAx = dA2
+            if AGG:
+                G = G2
             _bc_add(dC_row + pos * sbc_l, sbc_n, hdys, cc, t + r < t1, SP, BDC, N, XSUM, BC_ATOMIC, Q, V2)
             Fv = _qsum(Fv, cc, SP, BDC * Q, Q)
             tl.store(ddt_row + pos * sdd_l, Fv * 0.6931471805599453, mask=_lead(m, lead, Q))
             if HAS_D:
                 dD_acc += dy * u
-        return h, dAx, cum, dD_acc
+        return h, dAx, cum, dD_acc, P, G
 
     @triton.jit
     def _ckpt_put(h, cum, i0, seg_len, hk_ptr, ck_ptr, hk_row, ck_row, d, dmask, Dm, cmask, N: tl.constexpr,
@@ -686,10 +699,12 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, SUB: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr,
-        APPROX: tl.constexpr, BCV: tl.constexpr, Q: tl.constexpr, V2: tl.constexpr):
+        APPROX: tl.constexpr, BCV: tl.constexpr, Q: tl.constexpr, V2: tl.constexpr, PART: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments of seg_len steps; Q lanes a channel
         # (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1, as in `_fwd_kernel`; the sums over states
-        # (y, F, ddt, du) by `_qsum`, the lead lane of the Q storing them)
+        # (y, F, ddt, du) by `_qsum`, the lead lane of the Q storing them). PART 0: both sweeps (the adjoint carries
+        # gs from `_bwd_states_kernel` where L is split); 1: sweep 1 only, which also stores each segment's adjoint
+        # from zero into gs; 2: sweep 2 only (gs folded by `_carry_kernel` in between; `_launch_bwd`)
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
         NQ: tl.constexpr = N // Q
         cc = tl.arange(0, BDC * Q)[None, :]         # lane column: `_qsum`, and the transpose-reduce of dB, dC
@@ -717,8 +732,6 @@ if HAS_TRITON:
         dz_row = dz_ptr + b * sdz_b + d * sdz_d
         ddt_row = ddt_ptr + b * sdd_b + k * sdd_k + d * sdd_d
         F_row = ddt_ptr + b * sdd_b + k * sdd_k + dl * sdd_d     # sweep 2 reads F where sweep 1 stored it
-        rows1 = (u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row)
-        rows2 = (u_row, dt_row, B_row, C_row, dy_row, F_row, z_row)
         strides = (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, so_l, so_l, sz_l)
         strides2 = (su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, so_l, sdd_l, sz_l)
         dBC_off = b * sbc_b + k * sbc_k + g * sbc_g
@@ -726,18 +739,66 @@ if HAS_TRITON:
         hk_lane = hk_ptr + n0 * Dm                  # this lane's states in them
         ck_row = (seg0 + s) * n_sub
         ckm = _lead(dmask, lead, Q)                 # one lane a channel stores its sums of dt
-        # the state entering the segment and the adjoint carry a_{t1} g_{t1} (`_carry_kernel`, where L is split)
-        h = _ld_carry(hs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
-        ga = _ld_carry(gs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
         # both sweeps take groups of T steps, two per loop pass: the next group's loads are in flight during this
         # group's work, and neither buffer is copied at the loop's back edge. Groups past the segment are inert.
         n_pairs = tl.cdiv(seg_len, 2 * T)
-        # sweep 1, forward in time
+        AGG: tl.constexpr = PART == 1
         dAx = ()
+        pz = ()     # AGG: running products of the decays and the adjoint from zero (`_bwd1_group`)
+        gz = ()
         for n in tl.static_range(NQ):
             dAx = dAx + (tl.zeros((SP, BDC * Q), dtype=tl.float32),)
+            if AGG:
+                pz = pz + (tl.full((SP, BDC * Q), 1.0, dtype=tl.float32),)
+                gz = gz + (tl.zeros((SP, BDC * Q), dtype=tl.float32),)
         cum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         dD_acc = tl.zeros((SP, BDC * Q), dtype=tl.float32)
+        if PART != 1:
+            # the adjoint carry a_{t1} g_{t1} (`_carry_kernel`, where L is split), loaded first: loaded after sweep 1,
+            # VM-UNet s1's forward+backward took 7.25 against 6.60 ms (session 11)
+            ga = _ld_carry(gs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
+        if PART != 2:
+            # sweep 1, forward in time, from the state entering the segment (`_carry_kernel`, where L is split)
+            h = _ld_carry(hs_ptr + n0 * Dm, seg0 + s, dmask & (s * 0 + n_seg > 1), d, Dm, N, NQ)
+            dAx, dD_acc, gz, cum = _bwd_sweep1(u_row, dt_row, B_row, C_row, dy_row, z_row, strides, h, dAx, cum,
+                                               dD_acc, pz, gz, k, t0, t1, n_pairs, seg_len, L, H, W, dmask, A2, Dv,
+                                               bias, dz_row, sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l,
+                                               cc, lead, hk_lane, ck_ptr, hk_row, ck_row, d, Dm, ckm, N, NQ, T, SP,
+                                               BDC, SUB, SS2D, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM,
+                                               BC_ATOMIC, BCV, Q, V2, AGG)
+        if AGG:
+            mk = dmask & (s < n_seg)
+            for n in tl.static_range(NQ):
+                tl.store(gs_ptr + ((seg0 + s) * N + n0 + n) * Dm + d, gz[n], mask=mk)
+        if PART != 1:
+            if PART == 0:
+                tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
+            dAx, dbias_acc = _bwd_sweep2(u_row, dt_row, B_row, C_row, dy_row, F_row, z_row, strides2, ga, dAx, cum, k,
+                                         t0, t1, n_pairs, seg_len, L, H, W, dmask, A2, Dv, bias, dB_ptr + dBC_off,
+                                         sbc_n, sbc_l, ddt_row, sdd_l, du_row, sdu_l, cc, lead, hk_lane, ck_ptr, hk_row,
+                                         ck_row, d, Dm, N, NQ, T, SP, BDC, SUB, SS2D, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                         DU_ATOMIC, APPROX, XSUM, BC_ATOMIC, BCV, Q, V2)
+        # per-program partial sums over this program's segments: rows b * nsp + segment-block
+        prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
+        for n in tl.static_range(NQ):
+            tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n0 + n, tl.sum(dAx[n], axis=0, keep_dims=True),
+                     mask=dmask)
+        if HAS_D and PART != 2:
+            tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=ckm)
+        if HAS_BIAS and PART != 1:
+            tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=ckm)
+
+    @triton.jit
+    def _bwd_sweep1(u_row, dt_row, B_row, C_row, dy_row, z_row, strides, h, dAx, cum, dD_acc, pz, gz, k, t0, t1,
+                    n_pairs, seg_len, L, H, W, dmask, A2, Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l, ddt_row,
+                    sdd_l, cc, lead, hk_lane, ck_ptr, hk_row, ck_row, d, Dm, ckm, N: tl.constexpr, NQ: tl.constexpr,
+                    T: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr, SUB: tl.constexpr, SS2D: tl.constexpr,
+                    HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr,
+                    APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr, BCV: tl.constexpr,
+                    Q: tl.constexpr, V2: tl.constexpr, AGG: tl.constexpr):
+        """`_bwd_kernel`'s sweep 1, forward in time over the segment [t0, t1) from the state h entering it: returns the
+        dA and dD sums, (AGG) the segment's adjoint from zero, and the running sum of dt."""
+        rows1 = (u_row, dt_row, B_row, C_row, dy_row, dy_row, z_row)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
         cura, p = _ld_group(rows1, strides, p, st, t0, L, NQ, True, True, False, HAS_Z, False, T, True, BCV)
@@ -745,19 +806,32 @@ if HAS_TRITON:
             i0 = j * 2 * T
             curb, p = _ld_group(rows1, strides, p, st, t0 + i0 + T, L, NQ, True, True, False, HAS_Z, False, T, True,
                                 BCV)
-            h, dAx, cum, dD_acc = _bwd1_group(cura, h, dAx, cum, dD_acc, t0 + i0, t1, dmask, A2, Dv, bias, dz_row,
-                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, lead, NQ, T,
-                                              SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC, Q, V2)
+            h, dAx, cum, dD_acc, pz, gz = _bwd1_group(cura, h, dAx, cum, dD_acc, pz, gz, t0 + i0, t1, dmask, A2, Dv,
+                                                      bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l, ddt_row, sdd_l, cc,
+                                                      lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX,
+                                                      XSUM, BC_ATOMIC, Q, V2, AGG)
             cum = _ckpt_put(h, cum, i0, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, ckm, N, NQ, T, SUB)
             cura, p = _ld_group(rows1, strides, p, st, t0 + i0 + 2 * T, L, NQ, True, True, False, HAS_Z, False, T,
                                 True, BCV)
-            h, dAx, cum, dD_acc = _bwd1_group(curb, h, dAx, cum, dD_acc, t0 + i0 + T, t1, dmask, A2, Dv, bias, dz_row,
-                                              sdz_l, dC_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, cc, lead, NQ, T,
-                                              SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, APPROX, XSUM, BC_ATOMIC, Q, V2)
+            h, dAx, cum, dD_acc, pz, gz = _bwd1_group(curb, h, dAx, cum, dD_acc, pz, gz, t0 + i0 + T, t1, dmask, A2,
+                                                      Dv, bias, dz_row, sdz_l, dC_row, sbc_n, sbc_l, ddt_row, sdd_l,
+                                                      cc, lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                      APPROX, XSUM, BC_ATOMIC, Q, V2, AGG)
             cum = _ckpt_put(h, cum, i0 + T, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, ckm, N, NQ, T,
                             SUB)
-        tl.debug_barrier()   # sweep 2 reads what sweep 1 wrote (F in ddt, checkpoints)
-        # sweep 2, backward in time, from the top pair's last group down
+        return dAx, dD_acc, gz, cum
+
+    @triton.jit
+    def _bwd_sweep2(u_row, dt_row, B_row, C_row, dy_row, F_row, z_row, strides2, ga, dAx, cum, k, t0, t1, n_pairs,
+                    seg_len, L, H, W, dmask, A2, Dv, bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l, du_row, sdu_l, cc,
+                    lead, hk_lane, ck_ptr, hk_row, ck_row, d, Dm, N: tl.constexpr, NQ: tl.constexpr, T: tl.constexpr,
+                    SP: tl.constexpr, BDC: tl.constexpr, SUB: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr,
+                    HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, DU_ATOMIC: tl.constexpr,
+                    APPROX: tl.constexpr, XSUM: tl.constexpr, BC_ATOMIC: tl.constexpr, BCV: tl.constexpr,
+                    Q: tl.constexpr, V2: tl.constexpr):
+        """`_bwd_kernel`'s sweep 2, backward in time over the segment from the adjoint carry ga, from the top pair's last
+        group down: returns the dA and d bias sums."""
+        rows2 = (u_row, dt_row, B_row, C_row, dy_row, F_row, z_row)
         S = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         dbias_acc = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         top = n_pairs * 2 * T - T                   # offset of the first group taken
@@ -772,26 +846,18 @@ if HAS_TRITON:
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm, A2,
                                     N, NQ, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(cura, ga, dAx, S, cum, dbias_acc, t0 + i0 + T - 1, t1, dmask, A2,
-                                                     Dv, bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
-                                                     sdu_l, cc, lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     Dv, bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l, du_row, sdu_l, cc,
+                                                     lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
                                                      DU_ATOMIC, APPROX, XSUM, BC_ATOMIC, Q, V2)
             cura, p = _ld_group(rows2, strides2, p, st, t0 + i0 - T - 1, L, NQ, True, True, True, HAS_Z, True, T, True,
                                 BCV)
             dAx, S, cum = _ckpt_get(ga, dAx, S, cum, i0 - T, seg_len, hk_lane, ck_ptr, hk_row, ck_row, d, dmask, Dm,
                                     A2, N, NQ, T, SUB)
             ga, dAx, S, cum, dbias_acc = _bwd2_group(curb, ga, dAx, S, cum, dbias_acc, t0 + i0 - 1, t1, dmask, A2, Dv,
-                                                     bias, dB_ptr + dBC_off, sbc_n, sbc_l, ddt_row, sdd_l, du_row,
-                                                     sdu_l, cc, lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
+                                                     bias, dB_row, sbc_n, sbc_l, ddt_row, sdd_l, du_row, sdu_l, cc,
+                                                     lead, NQ, T, SP, BDC, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS,
                                                      DU_ATOMIC, APPROX, XSUM, BC_ATOMIC, Q, V2)
-        # per-program partial sums over this program's segments: rows b * nsp + segment-block
-        prow = b * (n_seg // SP) + tl.program_id(1) % (n_seg // SP)
-        for n in tl.static_range(NQ):
-            tl.store(dA_ptr + ((prow * K + k) * Dm + d) * N + n0 + n, tl.sum(dAx[n], axis=0, keep_dims=True),
-                     mask=dmask)
-        if HAS_D:
-            tl.store(dD_ptr + (prow * K + k) * Dm + d, tl.sum(dD_acc, axis=0, keep_dims=True), mask=ckm)
-        if HAS_BIAS:
-            tl.store(dbias_ptr + (prow * K + k) * Dm + d, tl.sum(dbias_acc, axis=0, keep_dims=True), mask=ckm)
+        return dAx, dbias_acc
 
 
 # %% ../nbs/01a_kernels.ipynb #627ebeb0
@@ -925,6 +991,18 @@ def _bwd_split_n(N:int, K:int, elt:int) -> int:
         return q
     return 1 if _interpreting() else _bwd_lanes(N, K, elt)
 
+def _bwd_parts() -> int:
+    """How the backward gets the adjoint entering each segment where L is split: 2 (the default since session 11) as
+    two launches of `_bwd_kernel`, sweep 1 also running each segment's adjoint from zero forward in time (a running
+    product of the decays it computes anyway: 3 more FP instructions a state and step, no `ex2`, no extra pass over
+    the inputs), folded by `_carry_kernel`, then sweep 2; 1: one launch of both sweeps after `_bwd_states_kernel`, a
+    pass over dt, C and dy with N `ex2` a step (sessions 5-10). `MEDSEGMAMBA_TRITON_BWD_PARTS` sets it (A/B rows)."""
+    # session 11, H100 (benchmarks/results/session11/): ResMamba-ULite s1 forward+backward 6.38 against 7.31 ms, s2 2.89
+    # against 3.21, LightM-UNet s1 4.74 against 5.53 (alternating rounds, parity within 5.9e-6)
+    v = os.environ.get("MEDSEGMAMBA_TRITON_BWD_PARTS", "2")
+    if v not in ("1", "2"): raise ValueError(f"MEDSEGMAMBA_TRITON_BWD_PARTS={v}: expected 1 or 2")
+    return int(v)
+
 def _bwd_lanes(N:int, K:int, elt:int) -> int:
     "`_bwd_split_n`'s default: SS2D (K > 1) 1; the plain scan 4, fewer where a lane's B, C values would be under 16 bytes."
     if K > 1 or not _xsum_on(N): return 1
@@ -998,7 +1076,8 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
     bc_atomic = not only or os.environ.get("MEDSEGMAMBA_TRITON_BC_STORE", "1" if pairs else "0") != "1"
     dBC = (torch.zeros if bc_atomic else torch.empty)(2, Bsz, K, G, L, N, **f32)   # a step's N values side by side
     dB, dC = dBC[0].transpose(-1, -2), dBC[1].transpose(-1, -2)
-    dA = torch.empty(Bsz * nsp, K * Dm, N, **f32)          # partial sums per program row, summed below
+    parts = _bwd_parts() if n_seg > 1 else 1
+    dA = torch.empty(parts * Bsz * nsp, K * Dm, N, **f32)  # partial sums per program row (and sweep), summed below
     dD = torch.empty(Bsz * nsp, K * Dm, **f32) if D is not None else None
     dbias = torch.empty(Bsz * nsp, K * Dm, **f32) if bias is not None else None
     dz = torch.empty_like(z, dtype=torch.float32) if z is not None else None
@@ -1013,20 +1092,39 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
               T=T, APPROX=_approx(), BCV=_bcv(Bm, Cm, N // q), Q=q, num_warps=1)
     hs = cs = gs = A
     if n_seg > 1:   # per segment: end state from zero (as the forward's pass 1) and the adjoint run back from zero
-        gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)
+        gs = torch.empty(Bsz * K * n_seg, N, Dm, **f32)     # (parts 2: by sweep 1, below)
         if states is not None: hs, cs = states
         else:
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
             _carry(A, hs, cs, K, n_seg, False)
-        _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
-        _carry(A, gs, cs, K, n_seg, True)       # adjoints run back from zero -> the adjoint entering from above
-    _bwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
-                      dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
-                      *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride(),
-                      HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic,
-                      V2=v2, **kw)
+        if parts == 1:
+            _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
+            _carry(A, gs, cs, K, n_seg, True)   # adjoints run back from zero -> the adjoint entering from above
+    args = (u, dt, A, Bm, Cm, Dt, bt, zt, dout, du, ddt, dA, dB, dC, dD if dD is not None else dA,
+            dbias if dbias is not None else dA, dzt, hs, cs, gs, hk, ck, *head, G, seg_len, n_seg, n_sub,
+            *strides, *du.stride(), *dzt.stride(), *ddt.stride(), *dB.stride())
+    kw.update(HAS_D=D is not None, DU_ATOMIC=K > 1, SUB=_SUB, XSUM=_xsum_on(N), BC_ATOMIC=bc_atomic, V2=v2)
+    # MEDSEGMAMBA_TRITON_BWD_MAXNREG: a register cap for `_bwd_kernel` (ptxas' .maxnreg; A/B rows: more warps a
+    # multiprocessor against spills; not under the interpreter)
+    v = os.environ.get("MEDSEGMAMBA_TRITON_BWD_MAXNREG")
+    if v and not _interpreting():
+        if not v.isdigit() or not 24 <= int(v) <= 255:
+            raise ValueError(f"MEDSEGMAMBA_TRITON_BWD_MAXNREG={v}: expected registers a thread, 24 to 255")
+        kw["maxnreg"] = int(v)
+    if parts == 1:
+        _bwd_kernel[grid](*args, PART=0, **kw)
+    else:           # sweep 1 also gives the adjoints from zero; folded, they start sweep 2 (dA: one slab a sweep)
+        # sweep 1 alone takes one step a load group (its extra 2N values held spill at 2 steps): ResMamba-ULite s1
+        # forward+backward 6.37 against 6.85 ms (session 11, H100, alternating A/B); MEDSEGMAMBA_TRITON_BWD1_CHUNK sets it
+        v = os.environ.get("MEDSEGMAMBA_TRITON_BWD1_CHUNK", "1")
+        T1 = int(v) if v.isdigit() else 0
+        if T1 < 1 or T1 & (T1 - 1) or T1 > T:
+            raise ValueError(f"MEDSEGMAMBA_TRITON_BWD1_CHUNK={v}: expected a power of two, at most {T} (the plan's group)")
+        _bwd_kernel[grid](*args, PART=1, **{**kw, "T": T1})
+        _carry(A, gs, cs, K, n_seg, True)
+        _bwd_kernel[grid](*args[:11], dA[Bsz * nsp:], *args[12:], PART=2, **kw)
     return (du, ddt, dA.sum(0), dB, dC, dD.sum(0) if dD is not None else None,
             dbias.sum(0) if dbias is not None else None, dz)
 

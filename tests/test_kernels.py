@@ -103,7 +103,11 @@ def test_ss2d_column_segments(monkeypatch):
     so that in the column directions a program's segments read neighbouring positions; the states and adjoints entering
     the segments come from `_carry_kernel` (in place of pass 1's end states, some segments past L). Outputs and
     gradients against the `ref` (CPU) / `torch` (CUDA) backend, and as with `MEDSEGMAMBA_TRITON_COLSEG=0` (that run also
-    takes the other dB, dC path, `MEDSEGMAMBA_TRITON_BC_STORE=1`: rows stored by their only writer, not added)."""
+    takes the other dB, dC path, `MEDSEGMAMBA_TRITON_BC_STORE=1`: rows stored by their only writer, not added, and the
+    backward of sessions 5-10, `MEDSEGMAMBA_TRITON_BWD_PARTS=1`: the adjoints entering the segments from
+    `_bwd_states_kernel`, both sweeps in one launch). The default backward again with its separate sweep 1 taking two
+    steps a load group, as sweep 2 does (`MEDSEGMAMBA_TRITON_BWD1_CHUNK=2`; the default is one); a bad value of it is
+    refused by name."""
     shape = (1, 8, 4, 128, 5) if not CUDA else (2, 8, 16, 128, 128)
     Bsz, Dm, N, H, W = shape
     plan = kernels._plan(Bsz, 4, Dm, H * W, Dm, torch.device(DEV), backward=True, col=H)
@@ -114,8 +118,17 @@ def test_ss2d_column_segments(monkeypatch):
                      {k: (v.detach().double().requires_grad_(True) if torch.is_tensor(v) else v) for k, v in args.items()})
     _close(y, ref, 1e-4)
     for n in g: _close(g[n], gr[n], 1e-3 if CUDA else 1e-4)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BWD1_CHUNK", "2")
+    assert plan[4] == 2     # sweep 2's load group: 2 steps
+    _, g1 = _grads(kernels.ss2d_scan_triton, args)
+    for n in g: _close(g1[n], g[n], 1e-5)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BWD1_CHUNK", "3")
+    with pytest.raises(ValueError, match="MEDSEGMAMBA_TRITON_BWD1_CHUNK=3: expected a power of two, at most 2"):
+        _grads(kernels.ss2d_scan_triton, args)
+    monkeypatch.delenv("MEDSEGMAMBA_TRITON_BWD1_CHUNK")
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_COLSEG", "0")
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_BC_STORE", "1")
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_BWD_PARTS", "1")
     assert kernels._plan(Bsz, 4, Dm, H * W, Dm, torch.device(DEV), backward=True, col=H)[3] > H
     y0, g0 = _grads(kernels.ss2d_scan_triton, args)
     _close(y0, y, 1e-5)
