@@ -284,7 +284,8 @@ def main(argv=None):
                 if "triton" not in runs: continue
                 go = with_env(runs["triton"], k, v)
                 try: go()      # a switch this shape refuses (e.g. a load group above the plan's) drops its column here
-                except ValueError as e: print(f"  {model} {stage} {name} {mode}: not run: {e}"); continue
+                except (ValueError, torch.cuda.OutOfMemoryError) as e:
+                    print(f"  {model} {stage} {name} {mode}: not run: {type(e).__name__}: {e}"); continue
                 res[name], runs[name] = [], go
             for r in range(a.rounds):       # the methods in alternation: drift of the clocks falls on all alike
                 for name, go in runs.items():

@@ -12,8 +12,9 @@ instead of 16 bytes at a time; `MEDSEGMAMBA_TRITON_COLSEG=0` (`kernels._plan`) d
 program is their only writer (since session 10 the default where its lanes hold pairs of sums; `=0` forces atomics);
 `MEDSEGMAMBA_TRITON_BCV2=0` (`kernels._bc_v2`) adds (stores) those pairs one value at a time;
 `MEDSEGMAMBA_TRITON_BWD_PARTS=1` (`kernels._bwd_parts`) runs the backward as up to session 10 (the adjoint carries by
-`_bwd_states_kernel`, both sweeps in one launch); `MEDSEGMAMBA_TRITON_BWD1_CHUNK=1` one step a load group in the
-default's separate sweep 1; `MEDSEGMAMBA_TRITON_BWD_MAXNREG` caps the backward kernel's registers;
+`_bwd_states_kernel`, both sweeps in one launch); `MEDSEGMAMBA_TRITON_BWD1_CHUNK` sets the load group of the
+default's separate sweep 1 (one step since session 11's call 1; `bwd1_chunk2`: two); `MEDSEGMAMBA_TRITON_BWD_MAXNREG`
+caps the backward kernel's registers;
 `MEDSEGMAMBA_TRITON_SPLIT_N=1|2|4` (`kernels._split_n`) gives the forward 1, 2 or 4 lanes a channel, each holding 16,
 8 or 4 of its states (without it: `kernels._lanes` picks); `MEDSEGMAMBA_TRITON_BWD_SPLIT_N` (`kernels._bwd_split_n`)
 does the same for the backward. `PLAN` lists the variants each shape is timed with. Each variant is timed forward and
@@ -69,8 +70,9 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # session 11: "parts1": the backward as up to session 10 (`_bwd_states_kernel`, then one `_bwd_kernel` launch of both
 # sweeps) against the default two launches, sweep 1 also running the segments' adjoints from zero
 # (`kernels._bwd_parts`); "bwd1_chunk1": that sweep 1 with one step a load group (the default after call 1; then
-# "bwd1_chunk2" is the A/B row: two steps, as sweep 2); "maxnreg168", "maxnreg168_c1",
-# "parts1_maxnreg168": `_bwd_kernel` capped at 168 registers (12 warps a multiprocessor instead of 8, against spills)
+# "bwd1_chunk2" is the A/B row: two steps, as sweep 2; "bwd1_chunk1" and "maxnreg168_c1" now time the same code as
+# "default" and "maxnreg168"); "maxnreg168", "maxnreg168_c1", "parts1_maxnreg168": `_bwd_kernel` capped at 168
+# registers (12 warps a multiprocessor instead of 8, against spills)
 PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}
