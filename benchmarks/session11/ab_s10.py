@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Same-run A/B of the fused SS2D scan as committed against session 10's kernels module (commit 0788a33's generated
 `medsegmamba/kernels.py`, loaded from a file as `medsegmamba.kernels_s10`): forward+backward at bench_ss2d.py's
-shapes, in alternation, five rounds, with parity.
+shapes, in alternation, five rounds, with parity (y and the gradients of sum(y * w), `bench_triton_variants.outputs`).
 
     git show 0788a33:medsegmamba/kernels.py > .cache/kernels_s10.py
     python benchmarks/session11/ab_s10.py --old .cache/kernels_s10.py --shapes vmunet:1 [--rounds 5] [--out f.csv]
@@ -14,6 +14,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench_ss2d import cuda_time, dt_rank, model_layout, runner, shapes, ss2d_inputs  # noqa: E402
+from bench_triton_variants import outputs, rel  # noqa: E402
 from medsegmamba import kernels  # noqa: E402
 from medsegmamba.core import atomic_write_text  # noqa: E402
 
@@ -41,11 +42,8 @@ def main(argv=None):
         _, _, _, Bsz, Dm, H, W = r
         x = model_layout(ss2d_inputs(Bsz, Dm, H, W, torch.float32, torch.device("cuda")), dt_rank(Dm))
         fns = {"session11": kernels.ss2d_scan_triton, "session10": old.ss2d_scan_triton}
-        gos = {}
-        for k, f in fns.items():   # the same dy for both (runner draws it with torch.randn_like)
-            torch.manual_seed(0); gos[k] = runner(f, x, True)
-        outs = {k: [t.float() for t in go()] for k, go in gos.items()}
-        err = max(float((u - v).abs().max() / v.abs().max().clamp_min(1e-12)) for u, v in zip(outs["session11"], outs["session10"]))
+        gos = {k: runner(f, x, True) for k, f in fns.items()}
+        err = max(rel(u, v) for u, v in zip(outputs(x, fns["session11"]), outputs(x, fns["session10"])))
         if a.rounds == 0: print(f"{sh}: compiled", flush=True); continue     # --rounds 0: compile only
         ts = {k: [] for k in gos}
         for i in range(a.rounds):
