@@ -49,7 +49,11 @@ VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg25
             "bwd1_chunk2": {"MEDSEGMAMBA_TRITON_BWD1_CHUNK": "2"},
             "maxnreg168": {"MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168"},
             "maxnreg168_c1": {"MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168", "MEDSEGMAMBA_TRITON_BWD1_CHUNK": "1"},
-            "parts1_maxnreg168": {"MEDSEGMAMBA_TRITON_BWD_PARTS": "1", "MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168"}}
+            "parts1_maxnreg168": {"MEDSEGMAMBA_TRITON_BWD_PARTS": "1", "MEDSEGMAMBA_TRITON_BWD_MAXNREG": "168"},
+            "fwd_bufs2": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "2"}, "fwd_bufs3": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "3"},
+            "fwd_bufs3_q4t1": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "3", "MEDSEGMAMBA_TRITON_SPLIT_N": "4",
+                               "MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
+            "fwd_chunk4_q4": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "4", "MEDSEGMAMBA_TRITON_SPLIT_N": "4"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -73,6 +77,11 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # "bwd1_chunk2" is the A/B row: two steps, as sweep 2; "bwd1_chunk1" and "maxnreg168_c1" now time the same code as
 # "default" and "maxnreg168"); "maxnreg168", "maxnreg168_c1", "parts1_maxnreg168": `_bwd_kernel` capped at 168
 # registers (12 warps a multiprocessor instead of 8, against spills)
+# session 12: "fwd_bufs2", "fwd_bufs3": the forward with 2 (sessions 5-11) or 3 load groups in flight
+# (`kernels._fwd_bufs`; 3 is the default at VM-UNet s1 and ResMamba-ULite s1 since call 1, whose "default" rows still
+# ran 2); "fwd_bufs3_q4t1": 3 groups of one step, 4 lanes a channel; "fwd_chunk4_q4": 2 groups of 4 steps, 4 lanes a
+# channel (deeper prefetch at few registers: 64 and 128 in the local sm_90 compile, against 125 for 2 groups and 165
+# for 3 at VM-UNet s1's two lanes a channel)
 PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}

@@ -328,7 +328,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        BCV: tl.constexpr, Q: tl.constexpr):
+        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps;
         # Q lanes a channel (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1 and reads only their B, C)
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
@@ -370,19 +370,37 @@ if HAS_TRITON:
         csum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        # two load groups in flight: the next group's loads go out before this group's work; the loop body does
-        # two groups so that neither buffer is copied at the loop's back edge
+        # NB load groups in flight (NB - 1 ahead of the work): a group's work starts after the loads of the group
+        # NB - 1 later went out; the loop body does NB groups, so no buffer is copied at the loop's back edge. With
+        # NB = 3 (session 12) the loop may run up to 2T - 1 steps past the segment: they are inert (`_fwd_group`'s
+        # mask) and their positions valid (`_padv`)
         nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
                          BCV)
-        for i0 in range(0, seg_len, 2 * T):
+        if NB == 3:
             nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
                              T, BCV)
+        for i0 in range(0, seg_len, NB * T):
+            if NB == 3:
+                nxc, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                 STATES, T, BCV)
+            else:
+                nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                 STATES, T, BCV)
             h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
                                  NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
             nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
                              T, BCV)
-            h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
-                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+            if NB == 3:
+                h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
+                                     lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+                nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                 STATES, T, BCV)
+                h, csum = _fwd_group(nxc, h, csum, t0 + i0 + 2 * T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
+                                     c, lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP,
+                                     BDC, Q)
+            else:
+                h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
+                                     lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
         if STATES:
             mk = dmask & (s < n_seg)
             for n in tl.static_range(NQ):
@@ -964,6 +982,18 @@ def _split_n(N:int, K:int, plan:tuple, Bsz:int, Dm:int, L:int, elt:int, device:t
     if _interpreting(): return 1
     return _lanes(N, K, plan[0], _per_sm(plan, Bsz, K, Dm, device), L, elt)
 
+def _fwd_bufs(K:int, q:int) -> int:
+    """Load groups of `T` steps in flight in the forward (`NB` of `_fwd_kernel`, for K directions and q lanes a
+    channel): 2 (sessions 5-11: the next group's loads go out before this group's work) or 3 (session 12: two groups
+    ahead, more bytes in flight). The default, 3 for SS2D with two lanes a channel (VM-UNet s1, ResMamba-ULite s1), else
+    2, follows session 12's alternating A/B (H100, fp32, forward): VM-UNet s1 1.57 -> 1.35 ms, ResMamba-ULite s1 1.84
+    -> 1.83 (`results/session12/`); elsewhere three groups were not timed (at one lane a channel they take 255
+    registers in the local sm_90 compile, against 165 at two). `MEDSEGMAMBA_TRITON_FWD_BUFS` sets it."""
+    v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_BUFS")
+    if v is None: return 3 if K > 1 and q == 2 else 2
+    if v not in ("2", "3"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_BUFS={v}: expected 2 or 3 (load groups in flight)")
+    return int(v)
+
 def _bc_v2() -> bool:
     """Whether the backward adds (stores) a lane's pairs of dB, dC sums with one 8-byte `red.global.add.v2.f32`
     (`st.global.v2.f32`; `_red2`, sm_90): on the GPU unless `MEDSEGMAMBA_TRITON_BCV2=0` (A/B rows); never under the
@@ -1042,7 +1072,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
               SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(),
-              BCV=_bcv(Bm, Cm, N // q), Q=q, num_warps=1)
+              BCV=_bcv(Bm, Cm, N // q), Q=q, NB=_fwd_bufs(K, q), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -1097,7 +1127,8 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
         else:
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
-                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True, **kw)
+                              HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True,
+                              NB=_fwd_bufs(K, q), **kw)
             _carry(A, hs, cs, K, n_seg, False)
         if parts == 1:
             _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)

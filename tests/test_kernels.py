@@ -140,8 +140,9 @@ def test_forward_split_n(monkeypatch, q):
     """`MEDSEGMAMBA_TRITON_SPLIT_N=q` (`kernels._split_n`): the forward with q lanes a channel, each holding N/q of its
     states. The fused SS2D with L cut into segments (pass 1, the carries, pass 2), whose segment states the backward
     (the same kernel for every q) reuses: output and gradients against the float64 `ref` backend (`torch` on CUDA);
-    the grouped, gated plain scan, L cut too, with its last state: against `ref`. A q that is not a power of two
-    dividing N is refused by name."""
+    the grouped, gated plain scan, L cut too, with its last state: against `ref`. Both forwards again with two and
+    with three load groups in flight (`MEDSEGMAMBA_TRITON_FWD_BUFS`; three may run steps past a segment's end, inert).
+    A q that is not a power of two dividing N, and a bad FWD_BUFS, are refused by name."""
     shape = (1, 8, 4, 4, 5) if not CUDA else (2, 8, 16, 128, 128)
     args = _ss2d_inputs(*shape)
     pa = _inputs(**(dict(batch=2, dim=4, seqlen=21, d_state=4, groups=2) if not CUDA else
@@ -159,6 +160,16 @@ def test_forward_split_n(monkeypatch, q):
     ref, ref_last = ops.SCAN_BACKENDS.get("ref")(**{k: (v.detach().double() if torch.is_tensor(v) else v)
                                                     for k, v in pa.items()}, return_last_state=True)
     _close(out, ref, 1e-4); _close(last, ref_last, 1e-4)
+    for nb in ("2", "3"):   # two or three load groups in flight (`kernels._fwd_bufs`): the same sums in the same order
+        monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_BUFS", nb)
+        with torch.no_grad():
+            y_nb = kernels.ss2d_scan_triton(**args)
+            out_nb, last_nb = kernels.selective_scan_triton(**pa, return_last_state=True, segments=4)
+        _close(y_nb, y, 1e-6); _close(out_nb, out, 1e-6); _close(last_nb, last, 1e-6)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_BUFS", "4")
+    with pytest.raises(ValueError, match="MEDSEGMAMBA_TRITON_FWD_BUFS=4: expected 2 or 3"):
+        kernels.ss2d_scan_triton(**args)
+    monkeypatch.delenv("MEDSEGMAMBA_TRITON_FWD_BUFS")
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_SPLIT_N", "3")
     with pytest.raises(ValueError, match="MEDSEGMAMBA_TRITON_SPLIT_N=3: expected a power of two that divides d_state"):
         kernels.ss2d_scan_triton(**args)
