@@ -372,8 +372,8 @@ if HAS_TRITON:
         p = _pos(t0, k, L, H, W, SS2D)
         # NB load groups in flight (NB - 1 ahead of the work): a group's work starts after the loads of the group
         # NB - 1 later went out; the loop body does NB groups, so no buffer is copied at the loop's back edge. With
-        # NB = 3 (session 12) the loop may run up to 2T - 1 steps past the segment: they are inert (`_fwd_group`'s
-        # mask) and their positions valid (`_padv`)
+        # NB = 3 (session 12) the loop may run up to 2T steps past the segment (seg_len is a multiple of T, not of 3T):
+        # they are inert (`_fwd_group`'s mask) and their positions valid (`_padv`)
         nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
                          BCV)
         if NB == 3:
