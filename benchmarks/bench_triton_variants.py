@@ -53,24 +53,7 @@ VARIANTS = {"default": {}, "xsum0": {"MEDSEGMAMBA_TRITON_XSUM": "0"}, "min_seg25
             "fwd_bufs2": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "2"}, "fwd_bufs3": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "3"},
             "fwd_bufs3_q4t1": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "3", "MEDSEGMAMBA_TRITON_SPLIT_N": "4",
                                "MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
-            "fwd_chunk4_q4": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "4", "MEDSEGMAMBA_TRITON_SPLIT_N": "4"},
-            "fwd_poly0": {"MEDSEGMAMBA_TRITON_FWD_POLY": "0"}, "fwd_poly1": {"MEDSEGMAMBA_TRITON_FWD_POLY": "1"},
-            "fwd_poly2": {"MEDSEGMAMBA_TRITON_FWD_POLY": "2"}, "fwd_poly3": {"MEDSEGMAMBA_TRITON_FWD_POLY": "3"},
-            "fwd_yc1": {"MEDSEGMAMBA_TRITON_FWD_YCHAINS": "1"}, "fwd_yc2": {"MEDSEGMAMBA_TRITON_FWD_YCHAINS": "2"},
-            "fwd_poly2_yc2": {"MEDSEGMAMBA_TRITON_FWD_POLY": "2", "MEDSEGMAMBA_TRITON_FWD_YCHAINS": "2"},
-            "fwd_b2t3": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "2", "MEDSEGMAMBA_TRITON_FWD_CHUNK": "3"},
-            "fwd_dep_b2t2": {"MEDSEGMAMBA_TRITON_FWD_DEP": "1", "MEDSEGMAMBA_TRITON_FWD_BUFS": "2"},
-            "fwd_dep_b2t3": {"MEDSEGMAMBA_TRITON_FWD_DEP": "1", "MEDSEGMAMBA_TRITON_FWD_BUFS": "2",
-                             "MEDSEGMAMBA_TRITON_FWD_CHUNK": "3"},
-            "fwd_dep_b3t2": {"MEDSEGMAMBA_TRITON_FWD_DEP": "1", "MEDSEGMAMBA_TRITON_FWD_BUFS": "3"},
-            "fwd_dep_b2t4q4": {"MEDSEGMAMBA_TRITON_FWD_DEP": "1", "MEDSEGMAMBA_TRITON_FWD_BUFS": "2",
-                               "MEDSEGMAMBA_TRITON_FWD_CHUNK": "4", "MEDSEGMAMBA_TRITON_SPLIT_N": "4"},
-            "fwd_nb1_t2": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "1"},
-            "fwd_pipe3_t2": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "1", "MEDSEGMAMBA_TRITON_FWD_STAGES": "3"},
-            "fwd_pipe4_t1": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "1", "MEDSEGMAMBA_TRITON_FWD_STAGES": "4",
-                             "MEDSEGMAMBA_TRITON_FWD_CHUNK": "1"},
-            "fwd_pipe3_t4": {"MEDSEGMAMBA_TRITON_FWD_BUFS": "1", "MEDSEGMAMBA_TRITON_FWD_STAGES": "3",
-                             "MEDSEGMAMBA_TRITON_FWD_CHUNK": "4"}}
+            "fwd_chunk4_q4": {"MEDSEGMAMBA_TRITON_FWD_CHUNK": "4", "MEDSEGMAMBA_TRITON_SPLIT_N": "4"}}
 # variants of the inputs' layout (bench_ss2d.model_layout): x_dbl rows padded to 8 values instead of 16; delta from
 # (B, L, 4, D) rows; B, C from (B, 4, L, N) storage
 LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc_dir=True)}
@@ -99,13 +82,10 @@ LAYOUTS = {"pad8": dict(pad=8), "dt_rows": dict(dt_rows=True), "bc_dir": dict(bc
 # ran 2); "fwd_bufs3_q4t1": 3 groups of one step, 4 lanes a channel; "fwd_chunk4_q4": 2 groups of 4 steps, 4 lanes a
 # channel (deeper prefetch at few registers: 64 and 128 in the local sm_90 compile, against 125 for 2 groups and 165
 # for 3 at VM-UNet s1's two lanes a channel)
-# session 13: "fwd_polyP": P of a lane's decays exp2(dt A) by a polynomial on the FMA pipes (`kernels._exp2p`) instead
-# of the multi-function unit (`kernels._fwd_poly`); "fwd_yc2": y summed in two chains (`kernels._fwd_ychains`);
-# "fwd_dep_*": a group's loads go out only once the loads before them have arrived and the previous group's work is
-# done (`kernels._fwd_dep`, `_after`), with B load groups of T steps in flight (bBtT; q4: 4 lanes a channel);
-# "fwd_b2t3": 2 groups of 3 steps without it; "fwd_nb1_t2": no prefetch in the source (a group's loads, then its
-# work); "fwd_pipeS_tT": that loop as `tl.range(num_stages=S)`, whose pipeliner stages u and dt through shared memory
-# (cp.async, wait_group) while B, C (16-byte inline-assembly loads) stay register loads
+# session 13 timed, at commit e25e3fa (whose kernels had the switches; none was faster, so they were taken out and the
+# variants with them): "fwd_polyP" (P of a lane's decays by a polynomial exp2 on the FMA pipes), "fwd_yc2" (y in two
+# chains), "fwd_b2t3" and "fwd_dep_*" (a group's loads issued only after the loads before them arrived),
+# "fwd_nb1_t2" and "fwd_pipeS_tT" (no prefetch in the source; Triton's pipeliner); benchmarks/results/session13/
 PLAN = {("vmunet", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 1): ("default", "split1", "split2", "split4"),
         ("resmamba_ulite", 2): ("default", "split1", "split2", "split4")}

@@ -117,37 +117,6 @@ if HAS_TRITON:
         return tl.fdiv(1.0, 1.0 + tl.exp2(-x * 1.4426950408889634), ieee_rounding=False)
 
     @triton.jit
-    def _after(p, v, h):
-        """p, made to depend on the loaded value v and on the state h (p where v + 0 h is not NaN, which only a NaN or
-        an infinite h fails: then 0, a valid position, and the scan is already poisoned): loads at p go out only once v
-        has arrived and the previous group's work is done. ptxas tracks most of the forward's global loads on one
-        scoreboard (the multi-function unit's results take the others; local sm_90 compile, session 13), so a use of v
-        waits for every load in flight: loads issued just before it would be waited for at once; issued after it,
-        they have the next group's work to arrive."""
-        w = v + h * 0.0
-        return tl.where(w == w, p, 0)
-
-    @triton.jit
-    def _exp2p(x):
-        """2^x for x <= 0 without the multi-function unit (FMA and integer pipes, about 10 instructions), as
-        FlashAttention-4 spreads its exponentials (Dao-AILab/flash-attention `flash_attn/cute`: a polynomial exp2 on
-        the FMA units for part of the softmax): x = j + f with j = round(x) (the 1.5 * 2^23 shifter) and |f| <= 1/2;
-        2^f by a degree-5 polynomial (coefficients fitted here, by reweighted least squares, to the relative error of 2^f
-        on [-1/2, 1/2] with p(0) = 1, so that 2^0 = 1 and a masked step, Δ = 0, passes its state on exactly: 9.1e-8,
-        1.9e-7 in fp32 Horner, about that of `ex2.approx`); 2^j added into the exponent bits. x is clamped at -125, so the result is
-        2^-125 (2.4e-38) where it would be smaller (`ex2.approx.ftz`: 0); used for decays, which then scale h by ~0."""
-        x = tl.maximum(x, -125.0)
-        r = x + 12582912.0                  # the low 9 bits of r's bits hold round(x) (two's complement)
-        f = x - (r - 12582912.0)
-        p = 0.001326472731307149 * f + 0.009671512991189957
-        p = p * f + 0.05550733581185341
-        p = p * f + 0.24022242426872253
-        p = p * f + 0.6931470036506653
-        p = p * f + 1.0
-        e = r.to(tl.int32, bitcast=True) << 23    # = round(x) << 23 modulo 2^32 (the shifter's own bits shift out)
-        return (p.to(tl.int32, bitcast=True) + e).to(tl.float32, bitcast=True)
-
-    @triton.jit
     def _softplus2(x, APPROX: tl.constexpr):
         return tl.where(x <= 20.0, 0.6931471805599453 * _log2(1.0 + tl.exp2(x * 1.4426950408889634), APPROX), x)
 
@@ -312,11 +281,10 @@ if HAS_TRITON:
     def _fwd_group(cur, h, csum, t, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
                    N: tl.constexpr, T: tl.constexpr, STATES: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr,
                    HAS_BIAS: tl.constexpr, SOFTPLUS: tl.constexpr, ATOMIC: tl.constexpr, APPROX: tl.constexpr,
-                   SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr, PE: tl.constexpr = 0, YC: tl.constexpr = 1):
+                   SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr):
         """T forward steps from step t on: the state h (this lane's N states); y stored (or added, ATOMIC) at each
         step's position, or, for STATES, the sum of dt. With Q lanes a channel (c: lane column), y is summed over them
-        and the group's `lead` lane writes it. The last PE of the N decays are taken by `_exp2p` (FMA pipes) instead of
-        the multi-function unit; y is summed in YC (1 or 2) interleaved chains (state n into chain n % YC)."""
+        and the group's `lead` lane writes it."""
         NI: tl.constexpr = (2 + N) if STATES else (3 + 2 * N)          # values per step (+ its position)
         for r in tl.static_range(T):
             m = dmask & (t + r < t1)
@@ -326,22 +294,12 @@ if HAS_TRITON:
             dtu = dt * u
             h2 = ()
             y = tl.zeros_like(dt)
-            y1 = tl.zeros_like(dt)
             for n in tl.static_range(N):
-                if n >= N - PE:
-                    an = _exp2p(dt * A2[n])
-                else:
-                    an = tl.exp2(dt * A2[n])
-                hn = an * h[n] + dtu * cur[r * NI + 2 + n]
+                hn = tl.exp2(dt * A2[n]) * h[n] + dtu * cur[r * NI + 2 + n]
                 h2 = h2 + (hn,)
                 if not STATES:
-                    if YC == 2 and n % 2 == 1:
-                        y1 += hn * cur[r * NI + 2 + N + n]
-                    else:
-                        y += hn * cur[r * NI + 2 + N + n]
+                    y += hn * cur[r * NI + 2 + N + n]
             h = h2
-            if YC == 2 and not STATES:
-                y += y1
             if STATES:
                 csum += dt
             else:
@@ -370,8 +328,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr, PE: tl.constexpr, YC: tl.constexpr,
-        DEP: tl.constexpr, FS: tl.constexpr = None):
+        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps;
         # Q lanes a channel (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1 and reads only their B, C)
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
@@ -413,30 +370,18 @@ if HAS_TRITON:
         csum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        if DEP:     # each lane's p depends on its own loads
-            p = p + tl.zeros((SP, BDC * Q), dtype=tl.int32)
         # NB load groups in flight (NB - 1 ahead of the work): a group's work starts after the loads of the group
         # NB - 1 later went out; the loop body does NB groups, so no buffer is copied at the loop's back edge. With
         # NB = 3 (session 12) the loop may run up to 2T steps past the segment (seg_len is a multiple of T, not of 3T):
         # they are inert (`_fwd_group`'s mask) and their positions valid (`_padv`)
-        if NB == 1:     # no prefetch in the source: Triton's pipeliner (`tl.range` num_stages=FS) may stage the loads
-            for i0 in tl.range(0, seg_len, T, num_stages=FS):
-                cur, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
-                                 STATES, T, BCV)
-                h, csum = _fwd_group(cur, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
-                                     lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q,
-                                     PE, YC)
         nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
                          BCV)
         if NB == 3:
             nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
                              T, BCV)
-        for i0 in range(0, seg_len if NB > 1 else 0, NB * T):
-            # the group in the last buffer goes out (2 in flight: nxb; 3: nxc), then the groups in order, each
-            # buffer refilled as soon as its group is done. DEP: a group's loads go out only once the loads before
-            # them have arrived (`_after`)
-            if DEP:
-                p = _after(p, nxa[1], h[0])
+        for i0 in range(0, seg_len, NB * T):
+            # the group in the last buffer goes out (2 in flight: nxb; 3: nxc), then the groups in order, each buffer
+            # refilled as soon as its group is done
             if NB == 3:
                 nxc, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
                                  STATES, T, BCV)
@@ -444,22 +389,17 @@ if HAS_TRITON:
                 nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
                                  STATES, T, BCV)
             h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
-                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q, PE, YC)
-            if DEP:
-                p = _after(p, nxb[1], h[0])
+                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
             nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
                              T, BCV)
             h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
-                                 lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q, PE,
-                                 YC)
+                                 lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
             if NB == 3:
-                if DEP:
-                    p = _after(p, nxc[1], h[0])
                 nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
                                  STATES, T, BCV)
                 h, csum = _fwd_group(nxc, h, csum, t0 + i0 + 2 * T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
                                      c, lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP,
-                                     BDC, Q, PE, YC)
+                                     BDC, Q)
         if STATES:
             mk = dmask & (s < n_seg)
             for n in tl.static_range(NQ):
@@ -980,9 +920,8 @@ def _plan(Bsz:int, K:int, Dm:int, L:int, dpg:int, device:torch.device,
     # backward takes 1 (it still spills, 144 bytes of stack, against 456 with 2 steps: sass_offline.py plain)
     env = "MEDSEGMAMBA_TRITON_BWD_CHUNK" if backward else "MEDSEGMAMBA_TRITON_FWD_CHUNK"
     T = chunk or (1 if backward and gated else int(os.environ.get(env, 2)))
-    if T < 1 or T & (T - 1) and not (T == 3 and not backward and chunk is None):
-        raise ValueError(f"{env}={T}: expected a power of two such as 1 or 2 (steps per load group)"
-                         + ("" if backward else ", or 3"))
+    if T < 1 or T & (T - 1):
+        raise ValueError(f"{env}={T}: expected a power of two such as 1 or 2 (steps per load group)")
     unit = _SUB if backward or sub_aligned else T
     sms = _sms(device)
     rows = Bsz * K * -(-Dm // bdc)                 # programs per segment-block
@@ -1051,32 +990,7 @@ def _fwd_bufs(K:int, q:int) -> int:
     registers in the local sm_90 compile, against 165 at two). `MEDSEGMAMBA_TRITON_FWD_BUFS` sets it."""
     v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_BUFS")
     if v is None: return 3 if K > 1 and q == 2 else 2
-    if v not in ("1", "2", "3"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_BUFS={v}: expected 2 or 3 (load groups in flight)")
-    return int(v)
-
-def _fwd_poly(nq:int) -> int:
-    """How many of a lane's `nq` decays `exp2(Δ A)` the forward takes by a polynomial on the FMA pipes (`PE` of
-    `_fwd_kernel`, `_exp2p`) instead of the multi-function unit, which at VM-UNet s1 has as much work as the issue
-    slots (N + 2 of its operations a step, 8 cycles each a scheduler, against 89 instructions: session 12).
-    `MEDSEGMAMBA_TRITON_FWD_POLY` sets it (0 to nq); default 0."""
-    v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_POLY", "0")
-    if not v.isdigit() or int(v) > nq:
-        raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_POLY={v}: expected 0 to {nq} (the decays of a lane's {nq} states "
-                         f"taken by the polynomial exp2)")
-    return int(v)
-
-def _fwd_dep() -> bool:
-    """Whether the forward issues a load group only after the previous one arrived (`DEP` of `_fwd_kernel`,
-    `_after`). `MEDSEGMAMBA_TRITON_FWD_DEP` sets it (0 or 1); default 0."""
-    v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_DEP", "0")
-    if v not in ("0", "1"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_DEP={v}: expected 0 or 1")
-    return v == "1"
-
-def _fwd_ychains() -> int:
-    """Interleaved chains of `y = Σ_n C_n h_n` in the forward (`YC` of `_fwd_kernel`): 1, one multiply-add after
-    another (N deep), or 2 (half as deep, one add more). `MEDSEGMAMBA_TRITON_FWD_YCHAINS` sets it; default 1."""
-    v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_YCHAINS", "1")
-    if v not in ("1", "2"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_YCHAINS={v}: expected 1 or 2 (chains of y's sum)")
+    if v not in ("2", "3"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_BUFS={v}: expected 2 or 3 (load groups in flight)")
     return int(v)
 
 def _bc_v2() -> bool:
@@ -1157,8 +1071,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
               SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(),
-              BCV=_bcv(Bm, Cm, N // q), Q=q, NB=_fwd_bufs(K, q), PE=_fwd_poly(N // q), YC=_fwd_ychains(), DEP=_fwd_dep(),
-              FS=int(os.environ.get("MEDSEGMAMBA_TRITON_FWD_STAGES", "1")), num_warps=1)
+              BCV=_bcv(Bm, Cm, N // q), Q=q, NB=_fwd_bufs(K, q), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -1214,7 +1127,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True,
-                              NB=_fwd_bufs(K, q), PE=0, YC=1, DEP=_fwd_dep(), **kw)   # (q: the backward's lanes a channel)
+                              NB=_fwd_bufs(K, q), **kw)
             _carry(A, hs, cs, K, n_seg, False)
         if parts == 1:
             _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)

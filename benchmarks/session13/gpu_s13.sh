@@ -19,6 +19,8 @@
 #   bash benchmarks/session13/gpu_s13.sh pipe    # carry [".whl", ".tcache"]: VM-UNet s1's forward without prefetch in
 #        the source, as a plain loop and through Triton's pipeliner (`tl.range` num_stages), five alternating rounds
 #
+# probe, dep and pipe ran at commit e25e3fa: their variants' switches were taken out of the kernels after (none was
+# faster), and bench_triton_variants.py now refuses those variants by name; record and models run on any later code.
 # Every log goes to $OUT as it is written; background jobs are waited for by pid.
 mode=${1:?usage: gpu_s13.sh probe|dep|record|models|pipe}
 case $mode in probe|dep|record|models|pipe) ;;
