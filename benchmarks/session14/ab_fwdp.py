@@ -2,7 +2,8 @@
 """Session 14 A/B: the fused SS2D forward's loop as explicit load groups (`default`, `MEDSEGMAMBA_TRITON_FWD_PIPE=0`)
 against its loads through Triton's pipeliner (`kernels._fwd_pipe`: cp.async into shared memory, S stages) at the
 acceptance shapes, alternating rounds, with the largest difference from the default's output (relative to its
-largest value).
+largest value). The switch was taken out after session 14's calls (every pipelined variant was slower): the `pS_...`
+variants need commit 17d3483, where it is; on later code the script refuses them.
 
     python benchmarks/session14/ab_fwdp.py --shapes vmunet:1 resmamba_ulite:1 --variants default p3_t2_q2 --rounds 5
 
@@ -31,6 +32,9 @@ def set_variant(v:str):
     if not m: sys.exit(f"ab_fwdp.py: unknown variant {v!r}; expected default, pS_tT_qQ or d_tT_qQ")
     os.environ["MEDSEGMAMBA_TRITON_FWD_CHUNK"] = m.group(3)
     os.environ["MEDSEGMAMBA_TRITON_SPLIT_N"] = m.group(4)
+    if m.group(2) and not hasattr(kernels, "_fwd_pipe"):
+        sys.exit(f"ab_fwdp.py: variant {v!r} needs MEDSEGMAMBA_TRITON_FWD_PIPE (kernels._fwd_pipe), which is only in "
+                 "commit 17d3483 (session 14 took it out again); check that commit out to time it")
     os.environ["MEDSEGMAMBA_TRITON_FWD_PIPE"] = m.group(2) or "0"
 
 
@@ -43,6 +47,9 @@ def main(argv=None):
     p.add_argument("--warm-only", action="store_true")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
+    for v in a.variants: set_variant(v)     # refuse unknown variants before any work
+    set_variant("default")
+    if not torch.cuda.is_available(): sys.exit("ab_fwdp.py: needs a CUDA GPU (it times the Triton kernels)")
     rows = []
     for sh in a.shapes:
         model, stage = sh.split(":")

@@ -3,7 +3,8 @@
 #
 #   bash benchmarks/session14/gpu_s14.sh ab [SHAPES] [VARIANTS]   # carry [".whl", ".tcache"]: the SS2D forward,
 #        load-group loop against the pipelined one (benchmarks/session14/ab_fwdp.py, kernels._fwd_pipe), five alternating rounds
-#        with the difference from the default's output; the cubins come back as $OUT/tcache.tgz
+#        with the difference from the default's output; the cubins come back as $OUT/tcache.tgz. Both modes ran at
+#        commit 17d3483, which has the switch (kernels._fwd_pipe); later code has taken it out again
 #   bash benchmarks/session14/gpu_s14.sh ncu [SHAPES] [VARIANTS] [PIPES]   # as ab, then Nsight Compute on VM-UNet s1's
 #        forward with MEDSEGMAMBA_TRITON_FWD_PIPE=P for each P of PIPES (default "3 13"): details and stalls per SASS line
 mode=${1:?usage: gpu_s14.sh ab|ncu [SHAPES] [VARIANTS] [PIPES]}
