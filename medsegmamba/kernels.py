@@ -260,6 +260,61 @@ if HAS_TRITON:
         return xs, p
 
     @triton.jit
+    def _split4(v, SP: tl.constexpr, W: tl.constexpr):
+        "A (SP, W, 4) tensor as its four (SP, W) slices in order (the reshape's last axis holds elements 0|1 and 2|3)."
+        e, o = tl.split(tl.reshape(v, (SP, W, 2, 2)))   # e: elements 0, 2; o: 1, 3
+        v0, v2 = tl.split(e)
+        v1, v3 = tl.split(o)
+        return v0, v1, v2, v3
+
+    @triton.jit
+    def _splitv(v, SP: tl.constexpr, W: tl.constexpr, V: tl.constexpr):
+        "A (SP, W, V) tensor (V = 4 or 8) as its V (SP, W) slices in order."
+        if V == 4:
+            return _split4(v, SP, W)
+        else:
+            e, o = tl.split(tl.reshape(v, (SP, W, 4, 2)))  # e: elements 0, 2, 4, 6; o: 1, 3, 5, 7
+            e0, e2, e4, e6 = _split4(e, SP, W)
+            o1, o3, o5, o7 = _split4(o, SP, W)
+            return e0, o1, e2, o3, e4, o5, e6, o7
+
+    @triton.jit
+    def _ld_row1(p0, N: tl.constexpr, V: tl.constexpr, SP: tl.constexpr, BDC: tl.constexpr, Q: tl.constexpr):
+        """A step's B or C row for `_fwd_kernel`'s pipelined loop, as the per-state (SP, BDC*Q) fp32 values of
+        `_ld_state_row` (lane c: states (c % Q) * N/Q on): loaded once a segment, not once a lane. p0 (SP, 1): the row
+        of each segment (every channel of the program reads it: BSCALAR); 16-byte loads of V values (4 fp32, 8 bf16;
+        the launch checks the layout as for BCV). The loaded (SP, 1, Q, V) tensor has no copy per channel, so Triton's
+        pipeliner copies each 16 bytes once (cp.async from one lane; the lanes that would repeat it are masked) and
+        every lane reads them back (a shared-memory read of one address by many lanes is one broadcast); with one
+        pointer a lane (session 14's first try) cp.async wrote each row once per lane, 8x the ideal shared-memory
+        wavefronts, and the loop ran 1.4-4x slower than the load groups."""
+        xs = ()
+        NQ: tl.constexpr = N // Q
+        j = tl.arange(0, V)[None, None, None, :]
+        qi = tl.arange(0, Q)[None, None, :, None]
+        for q in tl.static_range(NQ // V):
+            p4 = p0[:, :, None, None] + (qi * NQ + q * V + j)
+            p4 = tl.max_contiguous(tl.multiple_of(p4, [1, 1, 1, 16]), [1, 1, 1, V])   # pointers: divisibility in bytes
+            v = tl.load(p4).to(tl.float32)
+            v = tl.reshape(tl.broadcast_to(v, (SP, BDC, Q, V)), (SP, BDC * Q, V))   # lane c = channel * Q + slice
+            xs = xs + _splitv(v, SP, BDC * Q, V)
+        return xs
+
+    @triton.jit
+    def _ld_fwdp(u_row, dt_row, B_row0, C_row0, su_l, sdt_l, sB_l, sC_l, p, st, L,
+                 N: tl.constexpr, STATES: tl.constexpr, T: tl.constexpr, V: tl.constexpr, SP: tl.constexpr,
+                 BDC: tl.constexpr, Q: tl.constexpr):
+        "`_ld_fwd` for the pipelined loop: the same values in the same order, B and C by `_ld_row1` (N: all states)."
+        xs = ()
+        for r in tl.static_range(T):
+            xs = xs + (tl.load(u_row + p * su_l).to(tl.float32), tl.load(dt_row + p * sdt_l).to(tl.float32))
+            xs = xs + _ld_row1(B_row0 + p * sB_l, N, V, SP, BDC, Q)
+            if not STATES:
+                xs = xs + _ld_row1(C_row0 + p * sC_l, N, V, SP, BDC, Q) + (p,)
+            p = _padv(p, st, L)
+        return xs, p
+
+    @triton.jit
     def _qsum(y, c, SP: tl.constexpr, W: tl.constexpr, Q: tl.constexpr):
         "y summed over each group of Q adjacent lanes (c: lane column, (1, W)); every lane of a group gets the sum."
         if Q >= 2:
@@ -328,7 +383,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr):
+        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr, PIPE: tl.constexpr, VT: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps;
         # Q lanes a channel (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1 and reads only their B, C)
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
@@ -370,36 +425,48 @@ if HAS_TRITON:
         csum = tl.zeros((SP, BDC * Q), dtype=tl.float32)
         st = _pstep(k, W, SS2D, False)
         p = _pos(t0, k, L, H, W, SS2D)
-        # NB load groups in flight (NB - 1 ahead of the work): a group's work starts after the loads of the group
-        # NB - 1 later went out; the loop body does NB groups, so no buffer is copied at the loop's back edge. With
-        # NB = 3 (session 12) the loop may run up to 2T steps past the segment (seg_len is a multiple of T, not of 3T):
-        # they are inert (`_fwd_group`'s mask) and their positions valid (`_padv`)
-        nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
-                         BCV)
-        if NB == 3:
-            nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
-                             T, BCV)
-        for i0 in range(0, seg_len, NB * T):
-            # the group in the last buffer goes out (2 in flight: nxb; 3: nxc), then the groups in order, each buffer
-            # refilled as soon as its group is done
+        if PIPE > 0:
+            # session 14: the loads in the loop body, T steps an iteration, and Triton's pipeliner issues them PIPE - 1
+            # iterations ahead as cp.async into shared memory, waiting only for the oldest iteration's; B, C one copy
+            # a segment (`_ld_row1`; the launch takes this loop only where all the program's channels share them)
+            B_row0 = B_ptr + b * sB_b + k * sB_k + g * sB_g
+            C_row0 = C_ptr + b * sC_b + k * sC_k + g * sC_g
+            for i0 in tl.range(0, seg_len, T, num_stages=PIPE):
+                cur, p = _ld_fwdp(u_row, dt_row, B_row0, C_row0, su_l, sdt_l, sB_l, sC_l, p, st, L, N, STATES, T, VT,
+                                  SP, BDC, Q)
+                h, csum = _fwd_group(cur, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
+                                     lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+        else:
+            # NB load groups in flight (NB - 1 ahead of the work): a group's work starts after the loads of the group
+            # NB - 1 later went out; the loop body does NB groups, so no buffer is copied at the loop's back edge. With
+            # NB = 3 (session 12) the loop may run up to 2T steps past the segment (seg_len is a multiple of T, not of
+            # 3T): they are inert (`_fwd_group`'s mask) and their positions valid (`_padv`)
+            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES, T,
+                             BCV)
             if NB == 3:
-                nxc, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
-                                 STATES, T, BCV)
-            else:
-                nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
-                                 STATES, T, BCV)
-            h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
-                                 NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
-            nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
-                             T, BCV)
-            h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
-                                 lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
-            if NB == 3:
-                nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
-                                 STATES, T, BCV)
-                h, csum = _fwd_group(nxc, h, csum, t0 + i0 + 2 * T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l,
-                                     c, lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP,
-                                     BDC, Q)
+                nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
+                                 T, BCV)
+            for i0 in range(0, seg_len, NB * T):
+                # the group in the last buffer goes out (2 in flight: nxb; 3: nxc), then the groups in order, each
+                # buffer refilled as soon as its group is done
+                if NB == 3:
+                    nxc, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                     STATES, T, BCV)
+                else:
+                    nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                     STATES, T, BCV)
+                h, csum = _fwd_group(nxa, h, csum, t0 + i0, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c, lead,
+                                     NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+                nxa, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ, STATES,
+                                 T, BCV)
+                h, csum = _fwd_group(nxb, h, csum, t0 + i0 + T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row, so_l, c,
+                                     lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX, SP, BDC, Q)
+                if NB == 3:
+                    nxb, p = _ld_fwd(u_row, dt_row, B_row, C_row, su_l, sdt_l, sB_n, sB_l, sC_n, sC_l, p, st, L, NQ,
+                                     STATES, T, BCV)
+                    h, csum = _fwd_group(nxc, h, csum, t0 + i0 + 2 * T, t1, dmask, A2, Dv, bias, z_row, sz_l, o_row,
+                                         so_l, c, lead, NQ, T, STATES, HAS_Z, HAS_D, HAS_BIAS, SOFTPLUS, ATOMIC, APPROX,
+                                         SP, BDC, Q)
         if STATES:
             mk = dmask & (s < n_seg)
             for n in tl.static_range(NQ):
@@ -993,6 +1060,25 @@ def _fwd_bufs(K:int, q:int) -> int:
     if v not in ("2", "3"): raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_BUFS={v}: expected 2 or 3 (load groups in flight)")
     return int(v)
 
+def _fwd_pipe() -> int:
+    """Pipeline stages of the forward's loop (`PIPE` of `_fwd_kernel`): 0 (the default), the loop of explicit load
+    groups (`NB`, `_fwd_bufs`; B, C by `_ld16`'s inline assembly), or S in 2..5: the loads in the loop body, B, C one
+    16-byte copy a segment (`_ld_row1`), and Triton's pipeliner (`tl.range(num_stages=S)`) issues them S - 1
+    iterations ahead as cp.async into shared memory, where a wait is for the oldest iteration's copies only (the load
+    groups' loads share one scoreboard, so each wait is for all of them: session 13's notes). Taken only where a
+    program's channels share their B, C rows and those are 16-byte aligned (SS2D as `layers.SS2D` lays it out), else
+    the load groups. Off by default: session 14 timed it on an H200 only, at VM-UNet s1 and ResMamba-ULite s1, 2-7%
+    faster there with `MEDSEGMAMBA_TRITON_FWD_CHUNK=4` (the notes). `MEDSEGMAMBA_TRITON_FWD_PIPE` sets it."""
+    v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_PIPE", "0")
+    if v not in ("0", "2", "3", "4", "5"):
+        raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_PIPE={v}: expected 0 (load groups) or 2 to 5 (pipeline stages)")
+    return int(v)
+
+def _pipe_on(bscalar:bool, bcv:int) -> int:
+    "`PIPE` for a launch: `_fwd_pipe()` where the program's channels share B, C and they take 16-byte loads, else 0."
+    pipe = _fwd_pipe()      # a bad value is refused wherever it is set
+    return pipe if bscalar and abs(bcv) > 1 else 0
+
 def _bc_v2() -> bool:
     """Whether the backward adds (stores) a lane's pairs of dB, dC sums with one 8-byte `red.global.add.v2.f32`
     (`st.global.v2.f32`; `_red2`, sm_90): on the GPU unless `MEDSEGMAMBA_TRITON_BCV2=0` (A/B rows); never under the
@@ -1066,12 +1152,13 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     f32 = dict(device=u.device, dtype=torch.float32)
     last = torch.empty(Bsz, K, Dm, N, **f32) if save_last else A
     zt = z if z is not None else u
+    bcv, bscalar = _bcv(Bm, Cm, N // q), (Dm // G) % bdc == 0
     args = (Dm, L, H, W, Dm // G, seg_len, n_seg, *u.stride(), *dt.stride(), *Bm.stride(), *Cm.stride(), *zt.stride(),
             out.stride(0), 0, out.stride(1), out.stride(2))
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
-              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=(Dm // G) % bdc == 0, APPROX=_approx(),
-              BCV=_bcv(Bm, Cm, N // q), Q=q, NB=_fwd_bufs(K, q), num_warps=1)
+              SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=bscalar, APPROX=_approx(),
+              BCV=bcv, Q=q, NB=_fwd_bufs(K, q), PIPE=_pipe_on(bscalar, bcv), VT=abs(bcv), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -1127,7 +1214,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True,
-                              NB=_fwd_bufs(K, q), **kw)
+                              NB=_fwd_bufs(K, q), PIPE=_pipe_on(True, kw["BCV"]), VT=abs(kw["BCV"]), **kw)
             _carry(A, hs, cs, K, n_seg, False)
         if parts == 1:
             _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)

@@ -176,6 +176,39 @@ def test_forward_split_n(monkeypatch, q):
 
 
 @pytest.mark.parametrize("q", [2] if not CUDA else [2, 4])
+def test_forward_pipe(monkeypatch, q):
+    """`MEDSEGMAMBA_TRITON_FWD_PIPE=S` (`kernels._fwd_pipe`): the forward's loop through Triton's pipeliner, B and C one
+    16-byte copy a segment (`kernels._ld_row1`; the interpreter runs its tensor loads, without the pipelining). SS2D
+    with B, C laid out as `layers.SS2D` does (a step's N values contiguous), L cut into segments, q lanes a channel:
+    the same output as the load groups, also at 4 steps an iteration, and the backward (whose segment states the
+    forward gave) the same gradients. A plain scan whose B, C rows are not 16-byte loads keeps the load groups. A bad
+    value is refused by name, also where the loop would not be taken."""
+    Bsz, Dm, N, H, W = (1, 8, 8, 4, 5) if not CUDA else (2, 8, 16, 128, 128)
+    args = _ss2d_inputs(Bsz, Dm, N, H, W)
+    for k in ("B", "C"):   # (B, 4, N, L) views of (B, 4, L, N) storage
+        args[k] = args[k].detach().transpose(-1, -2).contiguous().transpose(-1, -2).requires_grad_(True)
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_SPLIT_N", str(q))
+    assert kernels._bcv(args["B"].unsqueeze(2), args["C"].unsqueeze(2), N // q) != 1   # 16-byte loads (4 values)
+    assert kernels._plan(Bsz, 4, Dm, H * W, Dm, torch.device(DEV), sub_aligned=True, col=H)[2] > 1     # L is cut
+    y, g = _grads(kernels.ss2d_scan_triton, args)
+    pa = _inputs(**(dict(batch=2, dim=4, seqlen=21, d_state=8) if not CUDA else dict(batch=2, dim=64, seqlen=1031, d_state=16)))
+    with torch.no_grad(): out = kernels.selective_scan_triton(**pa, segments=4)
+    for env in (dict(FWD_PIPE="3"), dict(FWD_PIPE="2", FWD_CHUNK="4")):
+        for k, v in env.items(): monkeypatch.setenv("MEDSEGMAMBA_TRITON_" + k, v)
+        y1, g1 = _grads(kernels.ss2d_scan_triton, args)
+        _close(y1, y, 1e-6)
+        for n in g: _close(g1[n], g[n], 1e-5)
+        with torch.no_grad(): _close(kernels.selective_scan_triton(**pa, segments=4), out, 1e-6)
+        for k in env: monkeypatch.delenv("MEDSEGMAMBA_TRITON_" + k)
+    assert kernels._pipe_on(True, 4) == 0 and kernels._pipe_on(True, 1) == 0
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_PIPE", "3")
+    assert [kernels._pipe_on(True, 4), kernels._pipe_on(True, -8), kernels._pipe_on(False, 4), kernels._pipe_on(True, 1)] == [3, 3, 0, 0]
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_PIPE", "1")
+    with pytest.raises(ValueError, match=r"MEDSEGMAMBA_TRITON_FWD_PIPE=1: expected 0 \(load groups\) or 2 to 5"):
+        kernels.selective_scan_triton(**pa)
+
+
+@pytest.mark.parametrize("q", [2] if not CUDA else [2, 4])
 def test_backward_split_n(monkeypatch, q):
     """`MEDSEGMAMBA_TRITON_BWD_SPLIT_N=q` (`kernels._bwd_split_n`): the backward with q lanes a channel (the adjoint
     states kernel and both sweeps; each lane holds N/q of a channel's states; y, F, ddt and du summed over the q lanes,

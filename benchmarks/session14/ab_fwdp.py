@@ -2,14 +2,16 @@
 """Session 14 A/B: the fused SS2D forward's loop as explicit load groups (`default`, `MEDSEGMAMBA_TRITON_FWD_PIPE=0`)
 against its loads through Triton's pipeliner (`kernels._fwd_pipe`: cp.async into shared memory, S stages) at the
 acceptance shapes, alternating rounds, with the largest difference from the default's output (relative to its
-largest value). The switch was taken out after session 14's calls (every pipelined variant was slower): the `pS_...`
-variants need commit 17d3483, where it is; on later code the script refuses them.
+largest value).
 
-    python benchmarks/session14/ab_fwdp.py --shapes vmunet:1 resmamba_ulite:1 --variants default p3_t2_q2 --rounds 5
+    python benchmarks/session14/ab_fwdp.py --shapes vmunet:1 resmamba_ulite:1 --variants default p3_t4_q2 --rounds 5
 
 A variant `pS_tT_qQ` is the pipelined loop with S stages, T steps a loop iteration (`MEDSEGMAMBA_TRITON_FWD_CHUNK`)
 and Q lanes a channel (`MEDSEGMAMBA_TRITON_SPLIT_N`); `d_tT_qQ` the load-group loop with those settings; `default`
-the kernels' defaults. `--warm-only` compiles each variant once (run it first in parallel processes)."""
+the kernels' defaults. Session 14's calls ran other code (`results/session14/README.md`): calls 1-2 commit 17d3483,
+where S + 10 was the same loop with B, C copied through L1 and every lane copied its own B, C row; calls 3-4 that
+commit with `results/session14/call3_4_kernels_17d3483.diff`, where S + 10 is the one-copy-a-segment form that the
+package keeps as `FWD_PIPE=S`."""
 from __future__ import annotations
 import argparse, csv, os, re, statistics, sys, time
 
@@ -32,9 +34,6 @@ def set_variant(v:str):
     if not m: sys.exit(f"ab_fwdp.py: unknown variant {v!r}; expected default, pS_tT_qQ or d_tT_qQ")
     os.environ["MEDSEGMAMBA_TRITON_FWD_CHUNK"] = m.group(3)
     os.environ["MEDSEGMAMBA_TRITON_SPLIT_N"] = m.group(4)
-    if m.group(2) and not hasattr(kernels, "_fwd_pipe"):
-        sys.exit(f"ab_fwdp.py: variant {v!r} needs MEDSEGMAMBA_TRITON_FWD_PIPE (kernels._fwd_pipe), which is only in "
-                 "commit 17d3483 (session 14 took it out again); check that commit out to time it")
     os.environ["MEDSEGMAMBA_TRITON_FWD_PIPE"] = m.group(2) or "0"
 
 
@@ -47,7 +46,10 @@ def main(argv=None):
     p.add_argument("--warm-only", action="store_true")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
-    for v in a.variants: set_variant(v)     # refuse unknown variants before any work
+    for v in a.variants:                     # refuse unknown variants and bad values before any work
+        set_variant(v)
+        try: kernels._fwd_pipe()
+        except ValueError as e: sys.exit(f"ab_fwdp.py: variant {v!r}: {e}")
     set_variant("default")
     if not torch.cuda.is_available(): sys.exit("ab_fwdp.py: needs a CUDA GPU (it times the Triton kernels)")
     rows = []

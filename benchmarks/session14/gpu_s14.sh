@@ -2,11 +2,12 @@
 # Session 14's device calls for issue #10 (H100), on the set-up of benchmarks/gpu_common.sh:
 #
 #   bash benchmarks/session14/gpu_s14.sh ab [SHAPES] [VARIANTS]   # carry [".whl", ".tcache"]: the SS2D forward,
-#        load-group loop against the pipelined one (benchmarks/session14/ab_fwdp.py, kernels._fwd_pipe), five alternating rounds
-#        with the difference from the default's output; the cubins come back as $OUT/tcache.tgz. Both modes ran at
-#        commit 17d3483, which has the switch (kernels._fwd_pipe); later code has taken it out again
+#        load-group loop against the pipelined one (benchmarks/session14/ab_fwdp.py, kernels._fwd_pipe), five
+#        alternating rounds with the difference from the default's output; the cubins come back as $OUT/tcache.tgz.
+#        Calls 1-2 ran commit 17d3483, calls 3-4 that commit with results/session14/call3_4_kernels_17d3483.diff
+#        (results/session14/README.md); on the code since, a variant pS_... is the kept form (FWD_PIPE=S, S = 2..5)
 #   bash benchmarks/session14/gpu_s14.sh ncu [SHAPES] [VARIANTS] [PIPES]   # as ab, then Nsight Compute on VM-UNet s1's
-#        forward with MEDSEGMAMBA_TRITON_FWD_PIPE=P for each P of PIPES (default "3 13"): details and stalls per SASS line
+#        forward with MEDSEGMAMBA_TRITON_FWD_PIPE=P for each P of PIPES (default "3"; call 2 gave "3 13"): details and stalls per SASS line
 mode=${1:?usage: gpu_s14.sh ab|ncu [SHAPES] [VARIANTS] [PIPES]}
 case $mode in ab|ncu) ;; *) echo "gpu_s14.sh: unknown mode '$mode'; expected ab or ncu"; exit 2 ;; esac
 source benchmarks/gpu_common.sh
@@ -19,7 +20,7 @@ if [ "$mode" = ab ] || [ "$mode" = ncu ]; then
 fi
 if [ "$mode" = ncu ]; then
   command -v ncu >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
-  for pe in ${4:-3 13}; do
+  for pe in ${4:-3}; do
     MEDSEGMAMBA_TRITON_FWD_PIPE=$pe timeout 100 ncu --clock-control none --section SpeedOfLight --section SchedulerStats \
       --section WarpStateStats --section MemoryWorkloadAnalysis --section InstructionStats --section Occupancy \
       --section LaunchStats --section SourceCounters --import-source no --kernel-name _fwd_kernel --launch-skip 1 \
