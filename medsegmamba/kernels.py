@@ -284,8 +284,9 @@ if HAS_TRITON:
         `_ld_state_row` (lane c: states (c % Q) * N/Q on): loaded once a segment, not once a lane. p0 (SP, 1): the row
         of each segment (every channel of the program reads it: BSCALAR); 16-byte loads of V values (4 fp32, 8 bf16;
         the launch checks the layout as for BCV). The loaded (SP, 1, Q, V) tensor has no copy per channel, so Triton's
-        pipeliner copies each 16 bytes once (cp.async from one lane; the lanes that would repeat it are masked) and
-        every lane reads them back (a shared-memory read of one address by many lanes is one broadcast); with one
+        pipeliner copies each value once (a 4-byte cp.async from one lane; the lanes that would repeat it are masked,
+        sm_90 compile) and every lane reads its V values back with one 16-byte shared-memory read (of one address for
+        many lanes: a broadcast); with one
         pointer a lane (session 14's first try) cp.async wrote each row once per lane, 8x the ideal shared-memory
         wavefronts, and the loop ran 1.4-4x slower than the load groups."""
         xs = ()
@@ -1062,8 +1063,8 @@ def _fwd_bufs(K:int, q:int) -> int:
 
 def _fwd_pipe() -> int:
     """Pipeline stages of the forward's loop (`PIPE` of `_fwd_kernel`): 0 (the default), the loop of explicit load
-    groups (`NB`, `_fwd_bufs`; B, C by `_ld16`'s inline assembly), or S in 2..5: the loads in the loop body, B, C one
-    16-byte copy a segment (`_ld_row1`), and Triton's pipeliner (`tl.range(num_stages=S)`) issues them S - 1
+    groups (`NB`, `_fwd_bufs`; B, C by `_ld16`'s inline assembly), or S in 2..5: the loads in the loop body, B, C
+    copied once a segment (`_ld_row1`), and Triton's pipeliner (`tl.range(num_stages=S)`) issues them S - 1
     iterations ahead as cp.async into shared memory, where a wait is for the oldest iteration's copies only (the load
     groups' loads share one scoreboard, so each wait is for all of them: session 13's notes). Taken only where a
     program's channels share their B, C rows and those are 16-byte aligned (SS2D as `layers.SS2D` lays it out), else
