@@ -384,7 +384,7 @@ if HAS_TRITON:
         N: tl.constexpr, SS2D: tl.constexpr, HAS_Z: tl.constexpr, HAS_D: tl.constexpr, HAS_BIAS: tl.constexpr,
         SOFTPLUS: tl.constexpr, SAVE_LAST: tl.constexpr, ATOMIC: tl.constexpr, STATES: tl.constexpr,
         SP: tl.constexpr, BDC: tl.constexpr, T: tl.constexpr, BSCALAR: tl.constexpr, APPROX: tl.constexpr,
-        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr, PIPE: tl.constexpr, VT: tl.constexpr):
+        BCV: tl.constexpr, Q: tl.constexpr, NB: tl.constexpr, PIPE: tl.constexpr):
         # program: batch b, direction k, channels pid_d*BDC + [0, BDC), segments pid_s*SP + [0, SP) of seg_len steps;
         # Q lanes a channel (Q > 1: lane c holds states n0 = (c % Q) * N/Q, ..., + N/Q - 1 and reads only their B, C)
         b, k, K, s, d, dmask, kd, t0, t1, seg0 = _tile(Dm, L, seg_len, n_seg, SP, BDC, Q)
@@ -430,6 +430,7 @@ if HAS_TRITON:
             # session 14: the loads in the loop body, T steps an iteration, and Triton's pipeliner issues them PIPE - 1
             # iterations ahead as cp.async into shared memory, waiting only for the oldest iteration's; B, C one copy
             # a segment (`_ld_row1`; the launch takes this loop only where all the program's channels share them)
+            VT: tl.constexpr = BCV if BCV > 0 else -BCV   # values a 16-byte load (the interpreter's BCV is negative)
             B_row0 = B_ptr + b * sB_b + k * sB_k + g * sB_g
             C_row0 = C_ptr + b * sC_b + k * sC_k + g * sC_g
             for i0 in tl.range(0, seg_len, T, num_stages=PIPE):
@@ -1159,7 +1160,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
               SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=bscalar, APPROX=_approx(),
-              BCV=bcv, Q=q, NB=_fwd_bufs(K, q), PIPE=_pipe_on(bscalar, bcv), VT=abs(bcv), num_warps=1)
+              BCV=bcv, Q=q, NB=_fwd_bufs(K, q), PIPE=_pipe_on(bscalar, bcv), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -1215,7 +1216,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True,
-                              NB=_fwd_bufs(K, q), PIPE=_pipe_on(True, kw["BCV"]), VT=abs(kw["BCV"]), **kw)
+                              NB=_fwd_bufs(K, q), PIPE=_pipe_on(True, kw["BCV"]), **kw)
             _carry(A, hs, cs, K, n_seg, False)
         if parts == 1:
             _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)
