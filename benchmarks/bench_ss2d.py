@@ -10,6 +10,8 @@ multi-function-unit floor (its N + 2 `ex2`/`lg2` per channel and step, at the ra
     python benchmarks/bench_ss2d.py --only vmunet --sweep      # also try kernel tile sizes
     python benchmarks/bench_ss2d.py --no-torch --rounds 5      # Triton and mamba-ssm timed in alternation, 5 rounds
     python benchmarks/bench_ss2d.py --no-torch --rounds 5 --ab MEDSEGMAMBA_TRITON_BWD_PARTS=1   # + Triton with a switch
+    python benchmarks/bench_ss2d.py --no-torch --rounds 5 \
+        --ab MEDSEGMAMBA_TRITON_FWD_PIPE=3,MEDSEGMAMBA_TRITON_FWD_CHUNK=4   # + Triton with two switches at once
 
 Columns for mamba-ssm are left empty (with a note) when it does not import.
 """
@@ -193,16 +195,30 @@ def runner(fn, args:dict, backward:bool, grads:str="autograd"):
     return go
 
 
-def with_env(go, key:str, value:str):
-    "`go` with the environment variable `key` set to `value` while it runs (the kernels read their switches at launch)."
+def with_env(go, env:dict):
+    "`go` with the environment variables `env` set while it runs (the kernels read their switches at launch)."
     def run():
-        old = os.environ.get(key)
-        os.environ[key] = value
+        old = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
         try: return go()
         finally:
-            if old is None: os.environ.pop(key, None)
-            else: os.environ[key] = old
+            for k, v in old.items():
+                if v is None: os.environ.pop(k, None)
+                else: os.environ[k] = v
     return run
+
+
+def parse_ab(specs) -> list:
+    """`--ab`'s methods: each spec is VAR=VALUE or several joined by commas (set together); returns (name, env) pairs,
+    or raises ValueError naming the spec that is not of that form."""
+    out = []
+    for spec in specs:
+        kvs = [x.split("=", 1) for x in spec.split(",")]
+        if any(len(kv) != 2 or not kv[0].startswith("MEDSEGMAMBA_") or not kv[1] for kv in kvs):
+            raise ValueError(f"--ab {spec}: expected VAR=VALUE[,VAR=VALUE...] with MEDSEGMAMBA_ variables")
+        name = ",".join(f"{k.removeprefix('MEDSEGMAMBA_TRITON_')}={v}" for k, v in kvs)
+        out.append((f"triton[{name}]", dict(kvs)))
+    return out
 
 
 def floor_bytes(model_dirs, Bsz, Dm, L, s, backward:bool) -> int:
@@ -234,14 +250,14 @@ def main(argv=None):
     p.add_argument("--grads", default="autograd", choices=["autograd", "leaves"],
                    help="fwd+bwd: the gradients as torch.autograd.grad returns them, or .backward() into the inputs' "
                         ".grad (sessions 1-9; see `runner`)")
-    p.add_argument("--ab", nargs="*", default=[], metavar="VAR=VALUE",
-                   help="also time the Triton method with these environment switches set (one method per switch, "
-                        "e.g. MEDSEGMAMBA_TRITON_BWD_PARTS=1), in alternation with the others")
+    p.add_argument("--ab", nargs="*", default=[], metavar="VAR=VALUE[,VAR=VALUE]",
+                   help="also time the Triton method with these environment switches set (one method per argument, "
+                        "e.g. MEDSEGMAMBA_TRITON_BWD_PARTS=1; switches joined by commas are set together), in "
+                        "alternation with the others")
     p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
-    ab = [x.split("=", 1) for x in a.ab]
-    bad = [x for x, kv in zip(a.ab, ab) if len(kv) != 2 or not kv[0].startswith("MEDSEGMAMBA_")]
-    if bad: p.error(f"--ab {' '.join(bad)}: expected VAR=VALUE with a MEDSEGMAMBA_ variable")
+    try: ab = parse_ab(a.ab)
+    except ValueError as e: p.error(str(e))
     if not torch.cuda.is_available(): sys.exit("bench_ss2d.py needs a CUDA GPU (the Triton and mamba-ssm kernels are CUDA-only)")
     if not kernels.HAS_TRITON: sys.exit("bench_ss2d.py needs triton: pip install triton")
     dev, dtype = torch.device("cuda"), getattr(torch, a.dtype)
@@ -279,10 +295,9 @@ def main(argv=None):
                 try: runs[name] = runner(fn, args, backward, a.grads)
                 except torch.cuda.OutOfMemoryError:
                     res[name].append(float("nan")); print(f"  {model} {stage} {name} {mode}: out of memory")
-            for k, v in ab:     # --ab: the Triton method again, with a switch set while it runs
-                name = f"triton[{k.removeprefix('MEDSEGMAMBA_TRITON_')}={v}]"
+            for name, env in ab:    # --ab: the Triton method again, with its switches set while it runs
                 if "triton" not in runs: continue
-                go = with_env(runs["triton"], k, v)
+                go = with_env(runs["triton"], env)
                 try: go()      # a switch this shape refuses (e.g. a load group above the plan's) drops its column here
                 except (ValueError, torch.cuda.OutOfMemoryError) as e:
                     print(f"  {model} {stage} {name} {mode}: not run: {type(e).__name__}: {e}"); continue

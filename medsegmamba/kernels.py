@@ -1067,19 +1067,23 @@ def _fwd_pipe() -> int:
     groups (`NB`, `_fwd_bufs`; B, C by `_ld16`'s inline assembly), or S in 2..5: the loads in the loop body, B, C
     copied once a segment (`_ld_row1`), and Triton's pipeliner (`tl.range(num_stages=S)`) issues them S - 1
     iterations ahead as cp.async into shared memory, where a wait is for the oldest iteration's copies only (the load
-    groups' loads share one scoreboard, so each wait is for all of them: session 13's notes). Taken only where a
-    program's channels share their B, C rows and those are 16-byte aligned (SS2D as `layers.SS2D` lays it out), else
-    the load groups. Off by default: session 14 timed it on an H200 only, at VM-UNet s1 and ResMamba-ULite s1, 2-7%
-    faster there with `MEDSEGMAMBA_TRITON_FWD_CHUNK=4` (the notes). `MEDSEGMAMBA_TRITON_FWD_PIPE` sets it."""
+    groups' loads share one scoreboard, so each wait is for all of them: session 13's notes). Taken only by SS2D
+    (`_pipe_on`) where a program's channels share their B, C rows and those are 16-byte aligned (as `layers.SS2D`
+    lays them out), at one or two lanes a channel, else the load groups. Off by default: 2-7% faster at VM-UNet s1
+    and ResMamba-ULite s1 with `MEDSEGMAMBA_TRITON_FWD_CHUNK=4` on an H200 (session 14), on the H100 1-2.5% faster
+    at VM-UNet s1, not faster at ResMamba-ULite s1, and between 18% faster and 9% slower at the other SS2D shapes
+    (session 15, the notes). `MEDSEGMAMBA_TRITON_FWD_PIPE` sets it."""
     v = os.environ.get("MEDSEGMAMBA_TRITON_FWD_PIPE", "0")
     if v not in ("0", "2", "3", "4", "5"):
         raise ValueError(f"MEDSEGMAMBA_TRITON_FWD_PIPE={v}: expected 0 (load groups) or 2 to 5 (pipeline stages)")
     return int(v)
 
-def _pipe_on(bscalar:bool, bcv:int) -> int:
-    "`PIPE` for a launch: `_fwd_pipe()` where the program's channels share B, C and they take 16-byte loads, else 0."
+def _pipe_on(bscalar:bool, bcv:int, K:int, q:int) -> int:
+    """`PIPE` for a launch: `_fwd_pipe()` for SS2D (K > 1) at q <= 2 lanes a channel where the program's channels
+    share B, C and they take 16-byte loads, else 0. Left out where it was timed 1.4-3.5x slower: the plain scan (K = 1,
+    4 lanes a channel; LightM-UNet's shapes, session 15) and SS2D at 4 lanes a channel (session 14)."""
     pipe = _fwd_pipe()      # a bad value is refused wherever it is set
-    return pipe if bscalar and abs(bcv) > 1 else 0
+    return pipe if K > 1 and q <= 2 and bscalar and abs(bcv) > 1 else 0
 
 def _bc_v2() -> bool:
     """Whether the backward adds (stores) a lane's pairs of dB, dC sums with one 8-byte `red.global.add.v2.f32`
@@ -1160,7 +1164,7 @@ def _launch_fwd(u, dt, A, Bm, Cm, D, bias, z, out, K, H, W, softplus, ss2d, save
     grid = (-(-Dm // bdc), K * n_seg // sp, Bsz)
     kw = dict(N=N, SS2D=ss2d, HAS_Z=z is not None, HAS_D=D is not None, HAS_BIAS=bias is not None,
               SOFTPLUS=bool(softplus), SP=sp, BDC=bdc, T=T, BSCALAR=bscalar, APPROX=_approx(),
-              BCV=bcv, Q=q, NB=_fwd_bufs(K, q), PIPE=_pipe_on(bscalar, bcv), num_warps=1)
+              BCV=bcv, Q=q, NB=_fwd_bufs(K, q), PIPE=_pipe_on(bscalar, bcv, K, q), num_warps=1)
     ptrs = (u, dt, A, Bm, Cm, D if D is not None else A, bias if bias is not None else A, zt, out, last)
     hs = cs = A
     if n_seg > 1:   # pass 1: each segment's end state from zero and its sum of dt
@@ -1216,7 +1220,7 @@ def _launch_bwd(u, dt, A, Bm, Cm, D, bias, z, dout, K, H, W, softplus, ss2d, pla
             hs, cs = torch.empty(Bsz * K * n_seg, N, Dm, **f32), torch.empty(Bsz * K * n_seg, Dm, **f32)
             _fwd_kernel[grid](u, dt, A, Bm, Cm, Dt, bt, zt, du, A, hs, cs, *head, seg_len, n_seg, *strides,
                               HAS_D=False, SAVE_LAST=False, ATOMIC=False, STATES=True, BSCALAR=True,
-                              NB=_fwd_bufs(K, q), PIPE=_pipe_on(True, kw["BCV"]), **kw)
+                              NB=_fwd_bufs(K, q), PIPE=_pipe_on(True, kw["BCV"], K, q), **kw)
             _carry(A, hs, cs, K, n_seg, False)
         if parts == 1:
             _bwd_states_kernel[grid](dt, A, Cm, bt, zt, dout, cs, gs, *head, seg_len, n_seg, *strides, **kw)

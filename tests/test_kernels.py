@@ -175,14 +175,15 @@ def test_forward_split_n(monkeypatch, q):
         kernels.ss2d_scan_triton(**args)
 
 
-@pytest.mark.parametrize("q", [2] if not CUDA else [2, 4])
+@pytest.mark.parametrize("q", [2] if not CUDA else [1, 2])
 def test_forward_pipe(monkeypatch, q):
     """`MEDSEGMAMBA_TRITON_FWD_PIPE=S` (`kernels._fwd_pipe`): the forward's loop through Triton's pipeliner, B and C one
     16-byte copy a segment (`kernels._ld_row1`; the interpreter runs its tensor loads, without the pipelining). SS2D
     with B, C laid out as `layers.SS2D` does (a step's N values contiguous), L cut into segments, q lanes a channel:
     the same output as the load groups, also at 4 steps an iteration, and the backward (whose segment states the
-    forward gave) the same gradients. A plain scan whose B, C rows are not 16-byte loads keeps the load groups. A bad
-    value is refused by name, also where the loop would not be taken."""
+    forward gave) the same gradients. The plain scan keeps the load groups (`_pipe_on`: SS2D at 1-2 lanes a channel
+    only), and gives the same output with the switch set. A bad value is refused by name, also where the loop would
+    not be taken."""
     Bsz, Dm, N, H, W = (1, 8, 8, 4, 5) if not CUDA else (2, 8, 16, 128, 128)
     args = _ss2d_inputs(Bsz, Dm, N, H, W)
     for k in ("B", "C"):   # (B, 4, N, L) views of (B, 4, L, N) storage
@@ -200,9 +201,12 @@ def test_forward_pipe(monkeypatch, q):
         for n in g: _close(g1[n], g[n], 1e-5)
         with torch.no_grad(): _close(kernels.selective_scan_triton(**pa, segments=4), out, 1e-6)
         for k in env: monkeypatch.delenv("MEDSEGMAMBA_TRITON_" + k)
-    assert kernels._pipe_on(True, 4) == 0 and kernels._pipe_on(True, 1) == 0
+    assert kernels._pipe_on(True, 4, 4, q) == 0 and kernels._pipe_on(True, 1, 4, q) == 0
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_PIPE", "3")
-    assert [kernels._pipe_on(True, 4), kernels._pipe_on(True, -8), kernels._pipe_on(False, 4), kernels._pipe_on(True, 1)] == [3, 3, 0, 0]
+    on = [kernels._pipe_on(True, 4, 4, q), kernels._pipe_on(True, -8, 4, q), kernels._pipe_on(False, 4, 4, q),
+          kernels._pipe_on(True, 1, 4, q)]
+    assert on == [3, 3, 0, 0]
+    assert [kernels._pipe_on(True, 4, 1, 4), kernels._pipe_on(True, 4, 1, 2), kernels._pipe_on(True, 4, 4, 4)] == [0, 0, 0]
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_PIPE", "1")
     with pytest.raises(ValueError, match=r"MEDSEGMAMBA_TRITON_FWD_PIPE=1: expected 0 \(load groups\) or 2 to 5"):
         kernels.selective_scan_triton(**pa)
