@@ -250,10 +250,10 @@ def main(argv=None):
     p.add_argument("--grads", default="autograd", choices=["autograd", "leaves"],
                    help="fwd+bwd: the gradients as torch.autograd.grad returns them, or .backward() into the inputs' "
                         ".grad (sessions 1-9; see `runner`)")
-    p.add_argument("--ab", nargs="*", default=[], metavar="VAR=VALUE[,VAR=VALUE]",
+    p.add_argument("--ab", nargs="*", action="extend", default=[], metavar="VAR=VALUE[,VAR=VALUE]",
                    help="also time the Triton method with these environment switches set (one method per argument, "
                         "e.g. MEDSEGMAMBA_TRITON_BWD_PARTS=1; switches joined by commas are set together), in "
-                        "alternation with the others")
+                        "alternation with the others; given twice, both lists")
     p.add_argument("--sweep", action="store_true", help="also time the Triton load group (chunk 1, 2, 4) per shape, fwd")
     a = p.parse_args(argv)
     try: ab = parse_ab(a.ab)

@@ -4,7 +4,11 @@
 # Gives: GPU (h100 / h200: the card, for file names), log (seconds since start), mamba [MAX_JOBS] (build + install mamba-ssm, log in $OUT), pack (the Triton cache,
 # sources truncated, as $OUT/tcache.tgz), have_mamba, ncu_fwd TAG MODEL STAGE [VAR=VALUE...] (Nsight Compute on
 # $NCU_COUNT (default 1) launches of that shape's SS2D forward, `_fwd_kernel`, after the first, with those switches: $OUT/ncu_TAG_$GPU.txt, the details, and
-# $OUT/ncu_TAG_sass_$GPU.csv, the counters and stall samples per SASS line; prints the warp states).
+# $OUT/ncu_TAG_sass_$GPU.csv, the counters and stall samples per SASS line; prints the warp states), compile_shapes LIMIT
+# "JOB..." [ARGS...] (each JOB, MODEL:STAGE or MODEL:STAGE/VAR=VALUE[,VAR=VALUE], a one-repeat bench_ss2d.py run with
+# ARGS, and --ab that switch, in a process of its own, all at once, each stopped after LIMIT s: Triton compiles the
+# kernels there; prints the logs of those that failed), wait_mamba PID DEADLINE (wait for a background `mamba` until
+# DEADLINE s after the start, then stop it), ALL_SHAPES (the three models' SS2D and scan shapes, as JOBs).
 set -o pipefail
 exec > >(tee $OUT/gpu_$mode.log) 2>&1
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl >/dev/null 2>&1
@@ -33,4 +37,22 @@ ncu_fwd() {
   grep -A24 "Warp State Statistics" $OUT/ncu_${tag}_$GPU.txt | grep -v "^ *-" | head -26
   grep -i "L1/TEX Hit\|L2 Hit\|Mem Busy\|Max Bandwidth\|Memory Throughput\|Duration\|Achieved Occupancy\|Registers Per" \
     $OUT/ncu_${tag}_$GPU.txt | head -10
+}
+ALL_SHAPES="vmunet:1 vmunet:2 vmunet:3 vmunet:4 resmamba_ulite:1 resmamba_ulite:2 resmamba_ulite:3 resmamba_ulite:4
+  resmamba_ulite:5 lightm_unet:1 lightm_unet:2 lightm_unet:3 lightm_unet:4"
+compile_shapes() {
+  local limit=$1 jobs=$2 pids=() job sh ab tag; shift 2
+  for job in $jobs; do
+    sh=${job%%/*}; ab=(); [ "$sh" != "$job" ] && ab=(--ab "${job#*/}")
+    tag=$(echo "$job" | tr -c 'A-Za-z0-9_\n' _)
+    (timeout $limit python benchmarks/bench_ss2d.py --no-torch --only ${sh%:*} --stages ${sh#*:} --warmup 1 --reps 1 \
+       "$@" "${ab[@]}" --out /tmp/w_$tag.csv > /tmp/wb_$tag.log 2>&1; log "compiled $job rc=$?") & pids+=($!)
+  done
+  wait "${pids[@]}"; log "compiles done"   # by pid: a bare wait would also wait for the log's >(tee)
+  for f in /tmp/wb_*.log; do grep -q "Error\|Abort\|error:\|not run" $f && { echo "== $f"; grep -v Warning $f | tail -25; }; done
+}
+wait_mamba() {
+  local pid=$1
+  while [ -n "$pid" ] && kill -0 $pid 2>/dev/null && [ $(( $(date +%s) - t0 )) -lt $2 ]; do sleep 5; done
+  [ -n "$pid" ] && kill -0 $pid 2>/dev/null && { pkill -P $pid; kill $pid; log "mamba-ssm build stopped: no time left"; }
 }

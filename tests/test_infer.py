@@ -1,6 +1,6 @@
 """medsegmamba.infer on CPU: eager / compile equality with the fp32 eager model, bf16 tolerance, error paths, and a
 smoke run of benchmarks/bench_models.py (GPU-only parts are skipped without CUDA)."""
-import copy, csv, importlib.util, re, warnings
+import copy, csv, importlib.util, os, re, warnings
 from pathlib import Path
 
 import pytest
@@ -141,6 +141,27 @@ def test_bench_models_smoke(tmp_path):
     assert float(eager["rel_err"]) <= TOLERANCE[torch.bfloat16]
     if not CUDA: assert "needs a CUDA device" in got[1]["note"]
     assert len(rows) == 2
+
+
+def test_bench_ss2d_ab(monkeypatch, capsys):
+    """benchmarks/bench_ss2d.py's `--ab`: one Triton method per argument, switches joined by commas set together while
+    it runs and restored after, a repeated `--ab` adds to the list, and a spec that is not VAR=VALUE with MEDSEGMAMBA_
+    variables is refused by name before anything runs."""
+    spec = importlib.util.spec_from_file_location("bench_ss2d", ROOT / "benchmarks" / "bench_ss2d.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    ab = mod.parse_ab(["MEDSEGMAMBA_TRITON_FWD_PIPE=3,MEDSEGMAMBA_TRITON_FWD_CHUNK=4", "MEDSEGMAMBA_TRITON_BWD_PARTS=1"])
+    assert ab == [("triton[FWD_PIPE=3,FWD_CHUNK=4]", {"MEDSEGMAMBA_TRITON_FWD_PIPE": "3", "MEDSEGMAMBA_TRITON_FWD_CHUNK": "4"}),
+                  ("triton[BWD_PARTS=1]", {"MEDSEGMAMBA_TRITON_BWD_PARTS": "1"})]
+    monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_CHUNK", "2"); monkeypatch.delenv("MEDSEGMAMBA_TRITON_FWD_PIPE", raising=False)
+    seen = mod.with_env(lambda: (os.environ.get("MEDSEGMAMBA_TRITON_FWD_PIPE"), os.environ["MEDSEGMAMBA_TRITON_FWD_CHUNK"]),
+                        ab[0][1])()
+    assert seen == ("3", "4")
+    assert "MEDSEGMAMBA_TRITON_FWD_PIPE" not in os.environ and os.environ["MEDSEGMAMBA_TRITON_FWD_CHUNK"] == "2"
+    for bad in ("MEDSEGMAMBA_TRITON_FWD_PIPE=3,FOO=1", "MEDSEGMAMBA_X", "MEDSEGMAMBA_X="):
+        with pytest.raises(ValueError, match=f"--ab {bad}: expected VAR=VALUE"): mod.parse_ab([bad])
+    with pytest.raises(SystemExit):
+        mod.main(["--ab", "MEDSEGMAMBA_A=1", "--ab", "MEDSEGMAMBA_B=2,FOO=3"])
+    assert "--ab MEDSEGMAMBA_B=2,FOO=3: expected VAR=VALUE" in capsys.readouterr().err   # the second list was read too
 
 
 def test_profile_train_step_smoke(tmp_path):

@@ -29,13 +29,9 @@ run_ncu() {   # each TAG:MODEL:STAGE[:VAR=VALUE[,VAR=VALUE]] while the call has 
   done
 }
 if [ "$mode" = ab ]; then
-  SH=(${2:?shapes}); AB=(${3:?switches}); NCU=(${4:-}); pids=()
-  for sh in "${SH[@]}"; do for v in "${AB[@]}"; do   # compile each variant in a process of its own
-    (timeout 300 python benchmarks/bench_ss2d.py --no-torch --only ${sh%:*} --stages ${sh#*:} --warmup 1 --reps 1 \
-       --ab $v --out /tmp/w.csv > /tmp/wb_${sh/:/_}_${#pids[@]}.log 2>&1; log "compiled $sh $v rc=$?") & pids+=($!)
-  done; done
-  wait "${pids[@]}"; log "compiles done"
-  for f in /tmp/wb_*.log; do grep -q "Error\|Abort\|error:\|not run" $f && { echo "== $f"; grep -v Warning $f | tail -25; }; done
+  SH=(${2:?shapes}); AB=(${3:?switches}); NCU=(${4:-}); jobs=""
+  for sh in "${SH[@]}"; do for v in "${AB[@]}"; do jobs+=" $sh/$v"; done; done   # each variant in a process of its own
+  compile_shapes 300 "$jobs"
   for sh in "${SH[@]}"; do
     timeout 200 python benchmarks/bench_ss2d.py --no-torch --rounds 7 --only ${sh%:*} --stages ${sh#*:} --ab "${AB[@]}" \
       --out $OUT/ab_${sh/:/}_$GPU.csv 2>&1 | grep -v Warning
@@ -46,17 +42,8 @@ fi
 # record (call 1 lost its NCU: the compile loop's `set --` overwrote $3 before it was read)
 AB=(${2:-}); NCU=${3:-}; ab_args=(); [ ${#AB[@]} -gt 0 ] && ab_args=(--ab "${AB[@]}")
 mpid=""; have_mamba || { mamba 16 & mpid=$!; }
-pids=()
-for m in "vmunet 1" "vmunet 2" "vmunet 3" "vmunet 4" "resmamba_ulite 1" "resmamba_ulite 2" "resmamba_ulite 3" \
-         "resmamba_ulite 4" "resmamba_ulite 5" "lightm_unet 1" "lightm_unet 2" "lightm_unet 3" "lightm_unet 4"; do
-  set -- $m
-  (timeout 260 python benchmarks/bench_ss2d.py --no-torch --only $1 --stages $2 --warmup 1 --reps 1 "${ab_args[@]}" \
-     --out /tmp/w_$1_$2.csv > /tmp/wb_$1_$2.log 2>&1; log "compiled $m rc=$?") & pids+=($!)
-done
-wait "${pids[@]}"; log "compiles done"
-for f in /tmp/wb_*.log; do grep -q "Error\|Abort\|error:\|not run" $f && { echo "== $f"; grep -v Warning $f | tail -25; }; done
-while [ -n "$mpid" ] && kill -0 $mpid 2>/dev/null && [ $(( $(date +%s) - t0 )) -lt 300 ]; do sleep 5; done
-[ -n "$mpid" ] && kill -0 $mpid 2>/dev/null && { pkill -P $mpid; kill $mpid; log "mamba-ssm build stopped: no time left"; }
+compile_shapes 260 "$ALL_SHAPES" "${ab_args[@]}"
+wait_mamba "$mpid" 300
 timeout 200 python benchmarks/bench_ss2d.py --no-torch --rounds 5 "${ab_args[@]}" --out $OUT/ss2d_rounds5_$GPU.csv \
   2>&1 | grep -v Warning
 log "table rc=$?"
