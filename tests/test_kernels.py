@@ -181,7 +181,7 @@ def test_forward_pipe(monkeypatch, q):
     16-byte copy a segment (`kernels._ld_row1`; the interpreter runs its tensor loads, without the pipelining). SS2D
     with B, C laid out as `layers.SS2D` does (a step's N values contiguous), L cut into segments, q lanes a channel:
     the same output as the load groups, also at 4 steps an iteration, and the backward (whose segment states the
-    forward gave) the same gradients. The plain scan keeps the load groups (`_pipe_on`: SS2D at 1-2 lanes a channel
+    forward gave) the same gradients; on the CPU also the forward at one lane a channel. The plain scan keeps the load groups (`_pipe_on`: SS2D at 1-2 lanes a channel
     only), and gives the same output with the switch set. A bad value is refused by name, also where the loop would
     not be taken."""
     Bsz, Dm, N, H, W = (1, 8, 8, 4, 5) if not CUDA else (2, 8, 16, 128, 128)
@@ -207,6 +207,14 @@ def test_forward_pipe(monkeypatch, q):
           kernels._pipe_on(True, 1, 4, q)]
     assert on == [3, 3, 0, 0]
     assert [kernels._pipe_on(True, 4, 1, 4), kernels._pipe_on(True, 4, 1, 2), kernels._pipe_on(True, 4, 4, 4)] == [0, 0, 0]
+    if not CUDA:    # one lane a channel (most SS2D shapes but the two first stages), the forward only (CUDA: q = 1 above)
+        monkeypatch.setenv("MEDSEGMAMBA_TRITON_SPLIT_N", "1")
+        assert kernels._pipe_on(True, kernels._bcv(args["B"].unsqueeze(2), args["C"].unsqueeze(2), N), 4, 1) == 3
+        x = {k: (v.detach() if torch.is_tensor(v) else v) for k, v in args.items()}
+        with torch.no_grad():
+            y3 = kernels.ss2d_scan_triton(**x)
+            monkeypatch.delenv("MEDSEGMAMBA_TRITON_FWD_PIPE")
+            _close(y3, kernels.ss2d_scan_triton(**x), 1e-6)
     monkeypatch.setenv("MEDSEGMAMBA_TRITON_FWD_PIPE", "1")
     with pytest.raises(ValueError, match=r"MEDSEGMAMBA_TRITON_FWD_PIPE=1: expected 0 \(load groups\) or 2 to 5"):
         kernels.selective_scan_triton(**pa)

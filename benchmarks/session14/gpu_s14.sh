@@ -18,18 +18,7 @@ if [ "$mode" = ab ] || [ "$mode" = ncu ]; then
     --out $OUT/ab_fwdp_$GPU.csv 2>&1 | grep -v Warning
   log "ab rc=$?"; pack
 fi
-if [ "$mode" = ncu ]; then
-  command -v ncu >/dev/null || export PATH=$PATH:/usr/local/cuda/bin
-  for pe in ${4:-3}; do
-    MEDSEGMAMBA_TRITON_FWD_PIPE=$pe timeout 100 ncu --clock-control none --section SpeedOfLight --section SchedulerStats \
-      --section WarpStateStats --section MemoryWorkloadAnalysis --section InstructionStats --section Occupancy \
-      --section LaunchStats --section SourceCounters --import-source no --kernel-name _fwd_kernel --launch-skip 1 \
-      --launch-count 1 -o /tmp/vm_fwd_p$pe python benchmarks/kernel_stats.py --shape vmunet 1 > /tmp/ncu$pe.log 2>&1
-    log "ncu pipe $pe rc=$?"; tail -4 /tmp/ncu$pe.log
-    ncu -i /tmp/vm_fwd_p$pe.ncu-rep --page details --print-details all > $OUT/ncu_vm1_fwd_pipe${pe}_$GPU.txt 2>&1
-    ncu -i /tmp/vm_fwd_p$pe.ncu-rep --page source --csv --print-source sass > $OUT/ncu_vm1_fwd_pipe${pe}_sass_$GPU.csv 2>&1
-    grep -A24 "Warp State Statistics" $OUT/ncu_vm1_fwd_pipe${pe}_$GPU.txt | grep -v "^ *-" | head -26
-    grep -i "L1/TEX Hit\|L2 Hit\|Mem Busy\|Max Bandwidth\|Memory Throughput\|Duration" $OUT/ncu_vm1_fwd_pipe${pe}_$GPU.txt | head -8
-  done
+if [ "$mode" = ncu ]; then   # since session 15 through gpu_common.sh's ncu_fwd: the same sections and file names
+  for pe in ${4:-3}; do ncu_fwd vm1_fwd_pipe$pe vmunet 1 MEDSEGMAMBA_TRITON_FWD_PIPE=$pe; done
 fi
 log end
